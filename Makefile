@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The test suite runs on PostgreSQL; `make test DATABASE_URL=sqlite:///var/test.sqlite3` on SQLite.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okomo
+
+.PHONY: run test install services lint format messages bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+messages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+run: install messages
+	scripts/run.sh
+
+services:
+	scripts/services.sh
+
+test: install services messages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL="$(or $(DATABASE_URL),$(TEST_DATABASE_URL))" $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,220 @@
+"""Microsoft Graph over requests: who is connected, busy blocks, the booked events.
+
+Every answer is checked here and turned into small frozen dataclasses, so a malformed
+reply becomes a GraphError before anything touches the database.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+
+from bookings.intervals import Interval
+
+from .busy import CalendarEvent
+from .transport import MicrosoftSession
+
+logger = logging.getLogger(__name__)
+
+
+class GraphError(Exception):
+    """A Graph call failed. `permanent` says whether retrying the same call can help."""
+
+    def __init__(self, message, *, status=None, code="", retry_after=None, permanent=False):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class GraphUnauthorized(GraphError):
+    """401: the access token was refused (expired or revoked)."""
+
+
+@dataclass(frozen=True)
+class Me:
+    id: str
+    display_name: str
+    mail: str | None
+    user_principal_name: str
+
+    @property
+    def address(self):
+        # Personal accounts often have no `mail`; the UPN is their Outlook.com address.
+        return self.mail or self.user_principal_name
+
+
+def get_me(access_token: str) -> Me:
+    body = _request(
+        "GET", "/me", access_token, params={"$select": "id,displayName,mail,userPrincipalName"}
+    )
+    try:
+        return Me(
+            id=_text(body, "id"),
+            display_name=body.get("displayName") or "",
+            mail=body.get("mail") or None,
+            user_principal_name=_text(body, "userPrincipalName"),
+        )
+    except (AttributeError, TypeError) as exc:
+        raise GraphError("malformed /me answer", permanent=True) from exc
+
+
+# The five fields the privacy promise allows: subject, location, attendees and body never
+# leave Microsoft. (Delta queries cannot $select, so they are not used.)
+CALENDAR_VIEW_SELECT = "start,end,showAs,isAllDay,isCancelled"
+# Events per page: fewer round trips than Graph's default of 10 for a busy calendar.
+PAGE_SIZE = 100
+# 429/503 answers are retried this often per page, waiting as Microsoft says, but never longer
+# than MAX_RETRY_WAIT seconds: a longer wait is better spent at the next scheduled sync.
+MAX_RETRIES = 3
+MAX_RETRY_WAIT = 30.0
+
+
+def read_calendar_view(
+    access_token: str, window: Interval, *, sleep=time.sleep
+) -> list[CalendarEvent]:
+    """Every event overlapping `window` in the default calendar, recurring series expanded."""
+    session = MicrosoftSession()
+    url = settings.MICROSOFT_GRAPH_URL + "/me/calendarView"
+    params = {
+        "startDateTime": _graph_instant(window.start),
+        "endDateTime": _graph_instant(window.end),
+        "$select": CALENDAR_VIEW_SELECT,
+    }
+    headers = {"Prefer": f'outlook.timezone="UTC", odata.maxpagesize={PAGE_SIZE}'}
+    events = []
+    while url:
+        body = _request_retrying(
+            "GET", url, access_token, params=params, headers=headers, session=session, sleep=sleep
+        )
+        values = body.get("value")
+        if not isinstance(values, list):
+            raise GraphError("calendarView answer has no event list", permanent=True)
+        events.extend(_calendar_event(value) for value in values)
+        url, params = body.get("@odata.nextLink"), None
+        if url is not None:
+            _check_next_link(url)
+    return events
+
+
+def _request_retrying(method, url, access_token, *, sleep, **kwargs):
+    for attempt in range(MAX_RETRIES + 1):
+        try:
+            return _request(method, url, access_token, **kwargs)
+        except GraphUnauthorized:
+            raise
+        except GraphError as exc:
+            if exc.permanent or attempt == MAX_RETRIES:
+                raise
+            wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+            if wait > MAX_RETRY_WAIT:
+                raise
+            logger.info("graph busy, retrying in %.1fs (status %s)", wait, exc.status)
+            sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _calendar_event(value):
+    try:
+        start, end = value["start"], value["end"]
+        return CalendarEvent(
+            start=_graph_datetime(start["dateTime"]),
+            end=_graph_datetime(end["dateTime"]),
+            time_zone=str(start.get("timeZone") or "UTC"),
+            show_as=str(value.get("showAs", "busy")),
+            is_all_day=bool(value.get("isAllDay", False)),
+            is_cancelled=bool(value.get("isCancelled", False)),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GraphError("calendarView event lacks usable start/end", permanent=True) from exc
+
+
+def _graph_datetime(text):
+    # Graph writes seven fractional digits ("2017-04-15T11:00:00.0000000"); Python reads six.
+    head, _, fraction = text.partition(".")
+    parsed = datetime.fromisoformat(f"{head}.{fraction[:6]}" if fraction else head)
+    if parsed.tzinfo is not None:
+        raise ValueError(f"Graph date-time with an offset: {text}")
+    return parsed
+
+
+def _graph_instant(moment):
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _check_next_link(url):
+    # The bearer token follows nextLink: it must stay on the configured Graph host.
+    expected = urlsplit(settings.MICROSOFT_GRAPH_URL)
+    actual = urlsplit(url)
+    if (actual.scheme, actual.netloc) != (expected.scheme, expected.netloc):
+        raise GraphError("calendarView nextLink points to another host", permanent=True)
+
+
+def _request(method, path, access_token, *, params=None, json=None, headers=None, session=None):
+    url = (
+        path
+        if path.startswith("https://") or path.startswith("http://")
+        else settings.MICROSOFT_GRAPH_URL + path
+    )
+    all_headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+    all_headers.update(headers or {})
+    try:
+        response = (session or MicrosoftSession()).request(
+            method, url, params=params, json=json, headers=all_headers
+        )
+    except requests.RequestException as exc:
+        raise GraphError(f"Microsoft Graph unreachable: {exc.__class__.__name__}") from exc
+    if response.status_code >= 400:
+        raise _error_from(response)
+    if response.status_code == 204 or not response.content:
+        return {}
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise GraphError(
+            "Microsoft Graph answered with malformed JSON",
+            status=response.status_code,
+            permanent=True,
+        ) from exc
+    if not isinstance(body, dict):
+        raise GraphError("Microsoft Graph answered with an unexpected shape", permanent=True)
+    return body
+
+
+def _error_from(response):
+    try:
+        error = response.json().get("error") or {}
+        code, message = str(error.get("code", "")), str(error.get("message", ""))
+    except (ValueError, AttributeError):
+        code, message = "", ""
+    status = response.status_code
+    text = f"Microsoft Graph {status} {code}: {message}".strip()
+    if status == 401:
+        return GraphUnauthorized(text, status=status, code=code, permanent=True)
+    transient = status in (429, 500, 502, 503, 504)
+    return GraphError(
+        text,
+        status=status,
+        code=code,
+        retry_after=_retry_after(response.headers.get("Retry-After")),
+        permanent=not transient,
+    )
+
+
+def _retry_after(value):
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _text(body, key):
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise GraphError(f"Microsoft Graph answer lacks {key}", permanent=True)
+    return value

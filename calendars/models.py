@@ -1,0 +1,118 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarConnectionQuerySet(models.QuerySet):
+    def for_expert(self, expert):
+        return self.filter(expert=expert)
+
+
+class CalendarConnection(models.Model):
+    """An expert's connected Microsoft calendar and the (encrypted) MSAL token cache."""
+
+    class AccountKind(models.TextChoices):
+        WORK = "work", _("work or school account")
+        PERSONAL = "personal", _("personal Outlook.com account")
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", _("connected")
+        RECONNECT_NEEDED = "reconnect_needed", _("reconnect needed")
+
+    class ProblemKind(models.TextChoices):
+        RECONNECT = "reconnect", _("Microsoft no longer accepts the connection.")
+        UNAVAILABLE = "unavailable", _("Microsoft could not be reached or was busy.")
+        MALFORMED = "malformed", _("Microsoft sent an answer Okomo could not read.")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    expert = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_connection",
+        verbose_name=_("expert"),
+    )
+    account_oid = models.CharField(_("account object id"), max_length=64)
+    account_tid = models.CharField(_("account tenant id"), max_length=64)
+    # MSAL's key for the account in the token cache ("{uid}.{utid}" from client_info).
+    home_account_id = models.CharField(max_length=140)
+    account_address = models.CharField(_("account"), max_length=254)
+    account_name = models.CharField(_("account name"), max_length=254, blank=True)
+    account_kind = models.CharField(_("account kind"), max_length=10, choices=AccountKind.choices)
+    token_cache = models.TextField(_("token cache (encrypted)"), editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CONNECTED
+    )
+    connected_at = models.DateTimeField(_("connected at"), auto_now_add=True)
+    last_sync_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
+    next_sync_at = models.DateTimeField(_("next sync due"), null=True, blank=True, db_index=True)
+    # Set only while a sync runs: a second sync of the same calendar waits its turn.
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_problem = models.TextField(_("last problem"), blank=True)
+    last_problem_kind = models.CharField(
+        _("kind of last problem"), max_length=20, choices=ProblemKind.choices, blank=True
+    )
+    last_problem_at = models.DateTimeField(_("last problem at"), null=True, blank=True)
+    treat_tentative_as_busy = models.BooleanField(
+        _("Treat “tentative” as busy"),
+        default=False,
+        help_text=_("Appointments you marked as tentative also block booking times."),
+    )
+    treat_out_of_office_as_busy = models.BooleanField(
+        _("Treat “out of office” as busy"),
+        default=False,
+        help_text=_("Times you are marked as out of office also block booking times."),
+    )
+
+    objects = CalendarConnectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calendar connection")
+        verbose_name_plural = _("calendar connections")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(account_kind__in=["work", "personal"]),
+                name="calendarconnection_account_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["connected", "reconnect_needed"]),
+                name="calendarconnection_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_problem_kind__in=["", "reconnect", "unavailable", "malformed"]),
+                name="calendarconnection_problem_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account_address} ({self.expert})"
+
+    @property
+    def needs_reconnect(self):
+        return self.status == self.Status.RECONNECT_NEEDED
+
+
+class BusyInterval(models.Model):
+    """A time the expert is busy in Outlook: start and end (UTC, half-open), nothing else."""
+
+    connection = models.ForeignKey(
+        CalendarConnection, on_delete=models.CASCADE, related_name="busy_intervals"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("busy interval")
+        verbose_name_plural = _("busy intervals")
+        indexes = [models.Index(fields=["connection", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="busyinterval_end_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"

@@ -1,0 +1,151 @@
+"""Calendar sync: Graph's calendarView → BusyInterval rows, all or nothing."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from bookings.intervals import Interval
+
+from . import graph, services
+from .busy import UnusableEvent, blocking_show_as, busy_intervals
+from .identity import MicrosoftUnavailable, ReconnectNeeded
+from .models import BusyInterval, CalendarConnection
+from .tokens import call_with_token
+from .window import sync_window
+
+logger = logging.getLogger(__name__)
+
+# A sync that has not finished after this long is taken to have died with its worker.
+SYNC_LEASE = timedelta(minutes=10)
+# "Sync now" runs at most this often per calendar.
+MANUAL_SYNC_SPACING = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    outcome: str  # "changed", "unchanged", "failed", "reconnect_needed"
+    busy_count: int = 0
+    added: int = 0
+    removed: int = 0
+
+
+def sync_interval() -> timedelta:
+    return timedelta(seconds=settings.CALENDAR_SYNC_INTERVAL)
+
+
+def claim_due_connections(*, now: datetime) -> list[int]:
+    """Move each due connection's next_sync_at forward; return those this call moved.
+
+    The conditional UPDATE is the claim: of two dispatchers racing, only one moves a row.
+    """
+    due = CalendarConnection.objects.filter(
+        next_sync_at__lte=now, status=CalendarConnection.Status.CONNECTED
+    ).values_list("pk", flat=True)
+    next_at = now + sync_interval()
+    return [
+        pk
+        for pk in due
+        if CalendarConnection.objects.filter(pk=pk, next_sync_at__lte=now).update(
+            next_sync_at=next_at
+        )
+    ]
+
+
+def request_sync(connection: CalendarConnection, *, now: datetime) -> bool:
+    """Claim a manual sync; False when the last one was less than a minute ago."""
+    return bool(
+        CalendarConnection.objects.filter(pk=connection.pk)
+        .filter(
+            Q(sync_requested_at__isnull=True) | Q(sync_requested_at__lte=now - MANUAL_SYNC_SPACING)
+        )
+        .update(sync_requested_at=now)
+    )
+
+
+def run_sync(connection_id: int, *, now: datetime) -> SyncResult | None:
+    """Sync one calendar unless it is gone or another sync of it is running (then None)."""
+    leased = (
+        CalendarConnection.objects.filter(pk=connection_id)
+        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now))
+        .update(sync_lease_until=now + SYNC_LEASE)
+    )
+    if not leased:
+        return None
+    try:
+        connection = CalendarConnection.objects.select_related("expert").get(pk=connection_id)
+        return sync_connection(connection, now=now)
+    finally:
+        CalendarConnection.objects.filter(pk=connection_id).update(sync_lease_until=None)
+
+
+def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncResult:
+    """Read the sync window from Microsoft and store its busy times.
+
+    Nothing is written unless the whole calendar was read and understood; the stored
+    intervals then change only where they differ.
+    """
+    zone = connection.expert.zone
+    window = sync_window(now, zone)
+    blocking = blocking_show_as(
+        tentative=connection.treat_tentative_as_busy,
+        out_of_office=connection.treat_out_of_office_as_busy,
+    )
+    try:
+        events = call_with_token(connection, lambda token: graph.read_calendar_view(token, window))
+        intervals = busy_intervals(events, zone=zone, window=window, blocking=blocking)
+    except ReconnectNeeded as exc:
+        services.mark_reconnect_needed(connection, str(exc))
+        return SyncResult("reconnect_needed")
+    except (MicrosoftUnavailable, graph.GraphError, UnusableEvent) as exc:
+        kind = (
+            CalendarConnection.ProblemKind.MALFORMED
+            if isinstance(exc, UnusableEvent)
+            else services.problem_kind(exc)
+        )
+        logger.warning("calendar sync failed expert=%s: %s", connection.expert_id, exc)
+        services.record_problem(connection, kind, str(exc))
+        return SyncResult("failed")
+    added, removed = store_busy_intervals(connection, intervals, now=now)
+    outcome = "changed" if added or removed else "unchanged"
+    logger.info(
+        "calendar synced expert=%s outcome=%s busy=%d",
+        connection.expert_id,
+        outcome,
+        len(intervals),
+    )
+    return SyncResult(outcome, len(intervals), added, removed)
+
+
+@transaction.atomic
+def store_busy_intervals(
+    connection: CalendarConnection, intervals: list[Interval], *, now: datetime
+) -> tuple[int, int]:
+    """Make the stored intervals equal `intervals`, touching only rows that differ."""
+    wanted = {(i.start, i.end) for i in intervals}
+    stored = dict(
+        ((start, end), pk)
+        for pk, start, end in BusyInterval.objects.filter(connection=connection).values_list(
+            "pk", "start", "end"
+        )
+    )
+    stale = [pk for key, pk in stored.items() if key not in wanted]
+    fresh = [
+        BusyInterval(connection=connection, start=start, end=end)
+        for start, end in sorted(wanted - stored.keys())
+    ]
+    if stale:
+        BusyInterval.objects.filter(pk__in=stale).delete()
+    if fresh:
+        BusyInterval.objects.bulk_create(fresh)
+    CalendarConnection.objects.filter(pk=connection.pk).update(
+        last_sync_at=now,
+        last_problem="",
+        last_problem_kind="",
+        last_problem_at=None,
+        status=CalendarConnection.Status.CONNECTED,
+    )
+    return len(fresh), len(stale)

@@ -1,0 +1,49 @@
+"""Graph calls on behalf of a stored connection: decrypt, refresh, keep the rotated cache."""
+
+from django.db import transaction
+
+from .encryption import UndecryptableSecret, decrypt, encrypt
+from .graph import GraphUnauthorized
+from .identity import ReconnectNeeded, acquire_access_token
+from .models import CalendarConnection
+
+
+def call_with_token(connection: CalendarConnection, call):
+    """Return call(access_token); on a 401 refresh once and retry.
+
+    Raises ReconnectNeeded, MicrosoftUnavailable or GraphError; the caller decides what
+    the connection's state becomes.
+    """
+    try:
+        return call(_access_token(connection, force_refresh=False))
+    except GraphUnauthorized:
+        pass
+    try:
+        return call(_access_token(connection, force_refresh=True))
+    except GraphUnauthorized as exc:
+        raise ReconnectNeeded("Microsoft Graph refused a freshly refreshed token") from exc
+
+
+def _access_token(connection, *, force_refresh):
+    # The row lock serialises refreshes of one connection: Microsoft rotates the refresh
+    # token on every use, and two workers refreshing at once would lose one rotation.
+    with transaction.atomic():
+        locked = (
+            CalendarConnection.objects.select_for_update()
+            .only("pk", "token_cache", "home_account_id")
+            .get(pk=connection.pk)
+        )
+        try:
+            blob = decrypt(locked.token_cache)
+        except UndecryptableSecret as exc:
+            raise ReconnectNeeded(
+                "stored tokens cannot be decrypted with the configured keys"
+            ) from exc
+        token, updated = acquire_access_token(
+            blob, locked.home_account_id, force_refresh=force_refresh
+        )
+        if updated is not None:
+            encrypted = encrypt(updated)
+            CalendarConnection.objects.filter(pk=connection.pk).update(token_cache=encrypted)
+            connection.token_cache = encrypted
+    return token

@@ -1,0 +1,172 @@
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import graph, identity, services, sync, tasks
+from .forms import SyncPreferencesForm
+from .models import CalendarConnection
+
+logger = logging.getLogger(__name__)
+
+FLOW_SESSION_KEY = "microsoft_auth_flow"
+PROBLEM_SESSION_KEY = "microsoft_connect_problem"
+
+
+@login_required
+def settings_page(request):
+    """Manage availabilities & calendars."""
+    connection = CalendarConnection.objects.for_expert(request.user).first()
+    return render(
+        request,
+        "calendars/settings.html",
+        {
+            "connection": connection,
+            "busy_count": connection.busy_intervals.count() if connection else 0,
+            "preferences_form": SyncPreferencesForm(instance=connection) if connection else None,
+            "problem": request.session.pop(PROBLEM_SESSION_KEY, None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def connect(request):
+    """Send the expert to Microsoft's sign-in and consent pages."""
+    try:
+        flow = identity.start_sign_in(_absolute(request, "calendars:microsoft_callback"))
+    except identity.MicrosoftUnavailable:
+        messages.error(
+            request, _("Microsoft cannot be reached right now. Please try again in a few minutes.")
+        )
+        return redirect("calendars:settings")
+    request.session[FLOW_SESSION_KEY] = flow
+    return redirect(flow["auth_uri"])
+
+
+@login_required
+@require_GET
+def microsoft_callback(request):
+    """Microsoft sends the expert back here with a code (or an error)."""
+    flow = request.session.pop(FLOW_SESSION_KEY, None)
+    try:
+        sign_in = identity.finish_sign_in(flow, request.GET.dict())
+        me = graph.get_me(sign_in.access_token)
+    except identity.SignInCancelled:
+        _problem(request, "cancelled")
+    except identity.AdminApprovalRequired:
+        _problem(request, "admin_approval")
+    except identity.SignInFailed as exc:
+        logger.warning("sign-in answer refused: %s", exc)
+        _problem(request, {"state": "expired", "rejected": "failed"}.get(exc.reason, "unavailable"))
+    except (identity.MicrosoftUnavailable, graph.GraphError) as exc:
+        logger.warning("microsoft unavailable during connect: %s", exc)
+        _problem(request, "unavailable")
+    else:
+        connection = services.connect_calendar(request.user, sign_in=sign_in, me=me)
+        tasks.queue_sync(connection.pk)
+        messages.success(
+            request,
+            _("Your calendar is connected: %(account)s (%(kind)s).")
+            % {
+                "account": connection.account_address,
+                "kind": connection.get_account_kind_display(),
+            },
+        )
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def disconnect(request, uuid):
+    connection = get_object_or_404(CalendarConnection.objects.for_expert(request.user), uuid=uuid)
+    services.disconnect_calendar(connection)
+    messages.success(
+        request, _("Your calendar was disconnected. Its tokens and busy times were deleted.")
+    )
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def check(request, uuid):
+    connection = get_object_or_404(CalendarConnection.objects.for_expert(request.user), uuid=uuid)
+    try:
+        me = services.check_connection(connection)
+    except identity.ReconnectNeeded:
+        messages.error(
+            request,
+            _("Microsoft no longer accepts the connection. Please reconnect your calendar."),
+        )
+    except (identity.MicrosoftUnavailable, graph.GraphError):
+        messages.error(
+            request, _("Microsoft cannot be reached right now. Please try again in a few minutes.")
+        )
+    else:
+        messages.success(request, _("The connection works: %(account)s.") % {"account": me.address})
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def sync_now(request, uuid):
+    connection = get_object_or_404(CalendarConnection.objects.for_expert(request.user), uuid=uuid)
+    if sync.request_sync(connection, now=timezone.now()):
+        tasks.queue_sync(connection.pk)
+        messages.success(
+            request, _("Your calendar is being synchronised. This takes a few seconds.")
+        )
+    else:
+        messages.info(
+            request,
+            _("Your calendar was synchronised less than a minute ago. Please wait a moment."),
+        )
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def preferences(request, uuid):
+    connection = get_object_or_404(CalendarConnection.objects.for_expert(request.user), uuid=uuid)
+    form = SyncPreferencesForm(request.POST, instance=connection)
+    if form.is_valid():
+        form.save()
+        tasks.queue_sync(connection.pk)
+        messages.success(request, _("Saved. Your busy times are being synchronised again."))
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_GET
+def stored_intervals(request):
+    """What we store: exactly the busy intervals kept for the expert's calendar."""
+    connection = CalendarConnection.objects.for_expert(request.user).first()
+    intervals = connection.busy_intervals.order_by("start") if connection else []
+    return render(
+        request, "calendars/stored.html", {"connection": connection, "intervals": intervals}
+    )
+
+
+@require_GET
+def admin_consent_done(request):
+    """Where Microsoft sends an administrator after the admin-consent page."""
+    granted = request.GET.get("admin_consent") == "True" and "error" not in request.GET
+    return render(request, "calendars/admin_consent_done.html", {"granted": granted})
+
+
+def _problem(request, kind):
+    problem = {"kind": kind}
+    if kind in ("admin_approval", "cancelled"):
+        problem["admin_consent_url"] = identity.admin_consent_url(
+            _absolute(request, "calendars:admin_consent_done")
+        )
+    request.session[PROBLEM_SESSION_KEY] = problem
+
+
+def _absolute(request, name):
+    return request.build_absolute_uri(reverse(name))

@@ -1,0 +1,137 @@
+"""Shared fixtures: experts, and one real Microsoft simulator process per test session."""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+from simulator.process import start_simulator, stop_simulator
+
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+CLIENT_SECRET = "test-client-secret"
+REDIRECT_URIS = [
+    "http://testserver/calendars/microsoft/callback/",
+    "http://testserver/calendars/microsoft/admin-consent/",
+    "http://localhost/calendars/microsoft/callback/",
+    "http://localhost/calendars/microsoft/admin-consent/",
+]
+WORK = "anna.berger@contoso.example"
+PERSONAL = "max.muster@outlook.com"
+BLOCKED = "lena.vogt@fabrikam.example"
+
+
+@pytest.fixture(scope="session")
+def simulator_process(tmp_path_factory):
+    process, client = start_simulator(
+        state_dir=tmp_path_factory.mktemp("simulator"),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_uris=REDIRECT_URIS,
+    )
+    yield client
+    stop_simulator(process)
+
+
+@pytest.fixture
+def simulator(simulator_process, settings):
+    """The simulator, reset, with the app's Microsoft settings pointing at it."""
+    simulator_process.reset()
+    settings.MICROSOFT_CLIENT_ID = CLIENT_ID
+    settings.MICROSOFT_CLIENT_SECRET = CLIENT_SECRET
+    settings.MICROSOFT_AUTHORITY = f"{simulator_process.https_base}/common"
+    settings.MICROSOFT_GRAPH_URL = f"{simulator_process.https_base}/v1.0"
+    settings.MICROSOFT_CA_BUNDLE = str(simulator_process.ca_path)
+    return simulator_process
+
+
+@pytest.fixture
+def expert(django_user_model):
+    return django_user_model.objects.create_user(
+        "expert@example.com",
+        "pw-expert-1",
+        display_name="Jana Expert",
+        time_zone="Europe/Zurich",
+        slug="jana",
+    )
+
+
+@pytest.fixture
+def other_expert(django_user_model):
+    return django_user_model.objects.create_user(
+        "other@example.com", "pw-other-1", display_name="Otto Other", slug="otto"
+    )
+
+
+@pytest.fixture
+def expert_client(client, expert):
+    client.force_login(expert)
+    return client
+
+
+def local_path(url):
+    """The path and query of an absolute URL, for Django's test client."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@pytest.fixture
+def connect_calendar(simulator):
+    """Walk the connect flow for the signed-in test client: POST, Microsoft's pages, callback."""
+
+    def connect(client, persona=WORK, decision="accept"):
+        start = client.post(reverse("calendars:connect"))
+        assert start.status_code == 302, start
+        callback = simulator.sign_in(start["Location"], persona, decision)
+        return client.get(local_path(callback), follow=True)
+
+    return connect
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (no browser is ever downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # test itself between browser steps are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser tab; `page.shot(name)` keeps a screenshot in test-artifacts/."""
+    context = browser.new_context(
+        locale="en-US", timezone_id="Europe/Zurich", viewport={"width": 1200, "height": 900}
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def shot(name):
+        tab.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+    tab.shot = shot
+    yield tab
+    context.close()

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand
+
+from experts.models import User
+
+DEMO_EXPERT = {
+    "email": "expert@okomo.example",
+    "password": "okomo-demo",
+    "display_name": "Dr. Jana Berger",
+    "time_zone": "Europe/Berlin",
+    "slug": "jana-berger",
+}
+DEMO_ADMIN = {"email": "admin@okomo.example", "password": "okomo-admin", "display_name": "Admin"}
+
+
+class Command(BaseCommand):
+    help = "Create the demo expert and a staff account (idempotent) and say how to sign in."
+
+    def handle(self, *args, **options):
+        for spec, staff in ((DEMO_EXPERT, False), (DEMO_ADMIN, True)):
+            fields = {k: v for k, v in spec.items() if k not in ("email", "password")}
+            user, created = User.objects.get_or_create(email=spec["email"], defaults=fields)
+            if created:
+                user.set_password(spec["password"])
+                user.is_staff = user.is_superuser = staff
+                user.save()
+        self.stdout.write(
+            self.style.SUCCESS("Demo ready.")
+            + f"\n  Expert: {DEMO_EXPERT['email']} / {DEMO_EXPERT['password']}"
+            + f"\n  Admin:  {DEMO_ADMIN['email']} / {DEMO_ADMIN['password']} (at /admin/)"
+        )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "experts"
+urlpatterns = [
+    path("settings/profile/", views.profile, name="profile"),
+]

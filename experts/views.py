@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .forms import ProfileForm, SignInForm
+
+
+def _remember_language(response, language):
+    translation.activate(language)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+    return response
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("calendars:settings")
+    return render(request, "experts/home.html")
+
+
+class SignInView(auth_views.LoginView):
+    """Sign-in that switches the portal to the expert's own language."""
+
+    form_class = SignInForm
+    template_name = "experts/sign_in.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _remember_language(response, form.get_user().language)
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        response = redirect("experts:profile")
+        _remember_language(response, request.user.language)
+        messages.success(request, _("Your profile was saved."))
+        return response
+    return render(request, "experts/profile.html", {"form": form})
