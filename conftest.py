@@ -2,6 +2,10 @@
 
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -135,3 +139,74 @@ def page(browser, request):
     tab.shot = shot
     yield tab
     context.close()
+
+
+def _database_url(settings_dict):
+    """The URL of the database the tests run on (the test database, not the configured one)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or "postgres"
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(simulator, settings):
+    """A real Celery worker with an embedded beat, on Redis, on a queue of its own.
+
+    Sync intervals are shortened to seconds; the worker talks to the test database and to
+    the simulator exactly as a production worker talks to its database and to Microsoft.
+    """
+    from django.db import connection
+
+    from okomo.celery import app
+
+    queue = f"okomo-test-{uuid.uuid4().hex[:8]}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    workdir = Path(tempfile.mkdtemp(prefix="okomo-worker-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "CELERY_QUEUE": queue,
+        "CALENDAR_SYNC_INTERVAL": "4",
+        "CALENDAR_SYNC_DISPATCH_INTERVAL": "0.5",
+        "MICROSOFT_CLIENT_ID": settings.MICROSOFT_CLIENT_ID,
+        "MICROSOFT_CLIENT_SECRET": settings.MICROSOFT_CLIENT_SECRET,
+        "MICROSOFT_AUTHORITY": settings.MICROSOFT_AUTHORITY,
+        "MICROSOFT_GRAPH_URL": settings.MICROSOFT_GRAPH_URL,
+        "MICROSOFT_CA_BUNDLE": settings.MICROSOFT_CA_BUNDLE,
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+    }
+    log = (workdir / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "okomo",
+            "worker",
+            "--beat",
+            "--schedule",
+            str(workdir / "beat-schedule"),
+            "--concurrency",
+            "2",
+            "--pool",
+            "threads",
+            "--loglevel",
+            "INFO",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parent,
+    )
+    process.log_path = workdir / "worker.log"
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    app.conf.task_default_queue = previous_queue

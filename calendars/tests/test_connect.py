@@ -1,6 +1,7 @@
 """The connect flow against a real simulator process: MSAL and requests over HTTP."""
 
 import json
+from html import escape
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -73,7 +74,7 @@ def test_blocked_organisation_gets_admin_message_and_consent_link(
     link = page.context["problem"]["admin_consent_url"]
     assert "/organizations/v2.0/adminconsent?" in link
     assert "client_id=11111111-2222-3333-4444-555555555555" in link
-    assert link in text
+    assert escape(link) in text
 
 
 def test_consent_required_from_token_endpoint_is_an_admin_problem(expert_client, expert, simulator):

@@ -34,8 +34,8 @@ def test_expired_access_token_is_refreshed_silently(expert_client, connection, s
 def test_access_token_near_expiry_is_renewed_before_use(
     expert_client, expert, simulator, connect_calendar
 ):
-    # MSAL renews tokens with less than five minutes left; 301 s leaves one second.
-    simulator.settings(access_token_lifetime=301)
+    # MSAL renews access tokens with less than five minutes left before using them.
+    simulator.settings(access_token_lifetime=299)
     connect_calendar(expert_client, WORK)
     connection = CalendarConnection.objects.get(expert=expert)
     simulator.clear_requests()

@@ -209,14 +209,17 @@ def test_expired_access_token_is_refreshed_once_and_the_read_retried(connection,
     assert statuses == [401, 200]
 
 
-def test_revoked_grant_needs_reconnect_keeps_times_and_mails_once(connection, simulator):
+def test_revoked_grant_needs_reconnect_keeps_times_and_mails_once(
+    connection, simulator, django_capture_on_commit_callbacks
+):
     kept = [Interval(zurich("2026-12-24T00:00"), zurich("2026-12-25T00:00"))]
     sync.store_busy_intervals(connection, kept, now=NOW)
     simulator.revoke(WORK)
     mail.outbox.clear()
 
-    first = sync.sync_connection(connection, now=NOW)
-    second = sync.sync_connection(connection, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = sync.sync_connection(connection, now=NOW)
+        second = sync.sync_connection(connection, now=NOW)
 
     assert (first.outcome, second.outcome) == ("reconnect_needed", "reconnect_needed")
     connection.refresh_from_db()

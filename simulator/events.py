@@ -1,0 +1,226 @@
+"""Mailbox events: storing them, expanding series, and shaping them as Graph returns them."""
+
+import hashlib
+import secrets
+from datetime import UTC, date, datetime, time, timedelta
+
+from . import timefmt
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+SHOW_AS = {"free", "tentative", "busy", "oof", "workingElsewhere", "unknown"}
+# Series expansion stops here even for "noEnd" ranges: a calendarView window is at most
+# 1825 days, and this keeps a careless request from spinning.
+MAX_OCCURRENCES = 2000
+
+
+class InvalidEvent(ValueError):
+    pass
+
+
+def build_event(payload, *, mailbox_zone, now):
+    """A stored event from a Graph-shaped payload (POST /me/events or the control API)."""
+    try:
+        is_all_day = bool(payload.get("isAllDay", False))
+        start = timefmt.parse_local(payload["start"])
+        end = timefmt.parse_local(payload["end"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidEvent(f"start and end need dateTime and timeZone: {exc}") from exc
+    show_as = payload.get("showAs", "busy")
+    if show_as not in SHOW_AS:
+        raise InvalidEvent(f"showAs must be one of {sorted(SHOW_AS)}")
+    if is_all_day and (start.time() != time(0) or end.time() != time(0)):
+        raise InvalidEvent("all-day events must start and end at midnight")
+    if end <= start:
+        raise InvalidEvent("the event must end after it starts")
+    event_id = "AAMkAG" + secrets.token_urlsafe(30)
+    stamp = timefmt.iso_utc(now)
+    body = payload.get("body") or {"contentType": "text", "content": ""}
+    if isinstance(body, str):
+        body = {"contentType": "text", "content": body}
+    location = payload.get("location") or {"displayName": ""}
+    if isinstance(location, str):
+        location = {"displayName": location}
+    event = {
+        "id": event_id,
+        "iCalUId": "040000008200E00074C5B7101A82E008" + hashlib.sha1(event_id.encode()).hexdigest(),  # noqa: S324
+        "changeKey": secrets.token_urlsafe(12),
+        "createdDateTime": stamp,
+        "lastModifiedDateTime": stamp,
+        "subject": payload.get("subject", ""),
+        "body": body,
+        "bodyPreview": str(body.get("content", ""))[:255],
+        "location": location,
+        "attendees": [_attendee(a) for a in payload.get("attendees") or []],
+        "showAs": show_as,
+        "isCancelled": bool(payload.get("isCancelled", False)),
+        "isAllDay": is_all_day,
+        "sensitivity": payload.get("sensitivity", "normal"),
+        "isReminderOn": bool(payload.get("isReminderOn", True)),
+        "isOnlineMeeting": bool(payload.get("isOnlineMeeting", False)),
+        "zone": payload["start"].get("timeZone") or "UTC",
+        "start_local": start,  # aware, in the event's own zone (all-day: midnight, floating)
+        "end_local": end,
+        "recurrence": payload.get("recurrence"),
+        "exceptions": dict(payload.get("exceptions") or {}),
+        "deleted": set(payload.get("deletedOccurrences") or []),
+    }
+    if payload.get("transactionId"):
+        event["transactionId"] = payload["transactionId"]
+    return event
+
+
+def _attendee(value):
+    if isinstance(value, str):
+        return {
+            "type": "required",
+            "status": {"response": "none"},
+            "emailAddress": {"name": value, "address": value},
+        }
+    return value
+
+
+def instances(event, window_start, window_end, mailbox_zone):
+    """The event's instances overlapping [window_start, window_end), as (start, end, item)."""
+    found = []
+    if event.get("recurrence"):
+        for day in occurrence_dates(event, window_end):
+            key = day.isoformat()
+            if key in event["deleted"]:
+                continue
+            item = dict(event, type="occurrence", seriesMasterId=event["id"])
+            item["id"] = f"{event['id']}_{day:%Y%m%d}"
+            item["start_local"], item["end_local"] = _occurrence_times(event, day)
+            if key in event["exceptions"]:
+                item = _with_exception(item, event["exceptions"][key])
+            found.append(item)
+    else:
+        found.append(dict(event, type="singleInstance"))
+    result = []
+    for item in found:
+        start, end = _instants(item, mailbox_zone)
+        if start < window_end and end > window_start:
+            result.append((start, end, item))
+    return result
+
+
+def occurrence_dates(event, window_end):
+    recurrence = event["recurrence"]
+    pattern, rng = recurrence.get("pattern", {}), recurrence.get("range", {})
+    first = date.fromisoformat(rng.get("startDate") or event["start_local"].date().isoformat())
+    last = date.fromisoformat(rng["endDate"]) if rng.get("type") == "endDate" else None
+    count = int(rng.get("numberOfOccurrences", 0)) if rng.get("type") == "numbered" else None
+    horizon = window_end.date() + timedelta(days=1)
+    interval = max(1, int(pattern.get("interval", 1)))
+    produced = 0
+    for day in _pattern_days(pattern, first, interval):
+        if (last and day > last) or (count is not None and produced >= count) or day > horizon:
+            return
+        if produced >= MAX_OCCURRENCES:
+            return
+        produced += 1
+        yield day
+
+
+def _pattern_days(pattern, first, interval):
+    kind = pattern.get("type", "daily")
+    if kind == "daily":
+        day = first
+        while True:
+            yield day
+            day += timedelta(days=interval)
+    if kind != "weekly":
+        raise InvalidEvent(f"recurrence pattern {kind!r} is not simulated")
+    weekdays = sorted(WEEKDAYS.index(d.lower()) for d in pattern.get("daysOfWeek") or [])
+    if not weekdays:
+        weekdays = [first.weekday()]
+    week_start = WEEKDAYS.index(pattern.get("firstDayOfWeek", "sunday").lower())
+    week = first - timedelta(days=(first.weekday() - week_start) % 7)
+    while True:
+        days = sorted(week + timedelta(days=(d - week_start) % 7) for d in weekdays)
+        for day in days:
+            if day >= first:
+                yield day
+        week += timedelta(weeks=interval)
+
+
+def _occurrence_times(event, day):
+    start, end = event["start_local"], event["end_local"]
+    span = end.date() - start.date()
+    # Wall-clock times in the series' zone: a 09:00 meeting stays at 09:00 across DST.
+    return (
+        datetime.combine(day, start.timetz()),
+        datetime.combine(day + span, end.timetz()),
+    )
+
+
+def _with_exception(item, overrides):
+    item = dict(item, type="exception")
+    for key, value in overrides.items():
+        if key in ("start", "end"):
+            item[f"{key}_local"] = timefmt.parse_local(value)
+        else:
+            item[key] = value
+    return item
+
+
+def _instants(item, mailbox_zone):
+    if item["isAllDay"]:
+        # All-day events are floating dates; they fill those days in the mailbox's zone.
+        zone = timefmt.zone(mailbox_zone)
+        return (
+            datetime.combine(item["start_local"].date(), time(0), tzinfo=zone).astimezone(UTC),
+            datetime.combine(item["end_local"].date(), time(0), tzinfo=zone).astimezone(UTC),
+        )
+    return item["start_local"].astimezone(UTC), item["end_local"].astimezone(UTC)
+
+
+def as_graph(item, *, start, end, zone_label, select=None):
+    """The JSON Graph returns for one instance, in `zone_label`, limited to `select`."""
+    if item["isAllDay"]:
+        # Graph keeps all-day events at midnight whatever zone is asked for; only the label moves.
+        shown_start = graph_naive(item["start_local"].date())
+        shown_end = graph_naive(item["end_local"].date())
+    else:
+        target = timefmt.zone(zone_label)
+        shown_start, shown_end = start.astimezone(target), end.astimezone(target)
+    full = {
+        "@odata.etag": f'W/"{item["changeKey"]}"',
+        "id": item["id"],
+        "createdDateTime": item["createdDateTime"],
+        "lastModifiedDateTime": item["lastModifiedDateTime"],
+        "changeKey": item["changeKey"],
+        "iCalUId": item["iCalUId"],
+        "subject": item["subject"],
+        "bodyPreview": item["bodyPreview"],
+        "body": item["body"],
+        "importance": "normal",
+        "sensitivity": item["sensitivity"],
+        "isAllDay": item["isAllDay"],
+        "isCancelled": item["isCancelled"],
+        "isOrganizer": True,
+        "isReminderOn": item["isReminderOn"],
+        "isOnlineMeeting": item["isOnlineMeeting"],
+        "showAs": item["showAs"],
+        "type": item.get("type", "singleInstance"),
+        "seriesMasterId": item.get("seriesMasterId"),
+        "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
+        "start": timefmt.graph_datetime(shown_start, zone_label),
+        "end": timefmt.graph_datetime(shown_end, zone_label),
+        "originalStartTimeZone": item["zone"],
+        "originalEndTimeZone": item["zone"],
+        "location": item["location"],
+        "attendees": item["attendees"],
+        "organizer": {"emailAddress": {"name": "", "address": ""}},
+        "webLink": f"https://outlook.office365.com/owa/?itemid={item['id']}&exvsurl=1&path=/calendar/item",
+        "recurrence": item.get("recurrence") if item.get("type") == "seriesMaster" else None,
+    }
+    if "transactionId" in item:
+        full["transactionId"] = item["transactionId"]
+    if not select:
+        return full
+    wanted = {"id", "@odata.etag", *select}
+    return {key: value for key, value in full.items() if key in wanted}
+
+
+def graph_naive(day):
+    return datetime.combine(day, time(0))
