@@ -111,13 +111,10 @@ def occurrence_dates(event, window_end):
     count = int(rng.get("numberOfOccurrences", 0)) if rng.get("type") == "numbered" else None
     horizon = window_end.date() + timedelta(days=1)
     interval = max(1, int(pattern.get("interval", 1)))
-    produced = 0
-    for day in _pattern_days(pattern, first, interval):
-        if (last and day > last) or (count is not None and produced >= count) or day > horizon:
+    limit = min(count, MAX_OCCURRENCES) if count is not None else MAX_OCCURRENCES
+    for produced, day in enumerate(_pattern_days(pattern, first, interval)):
+        if produced >= limit or (last and day > last) or day > horizon:
             return
-        if produced >= MAX_OCCURRENCES:
-            return
-        produced += 1
         yield day
 
 

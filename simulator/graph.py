@@ -38,7 +38,10 @@ def unauthorized():
         "InvalidAuthenticationToken",
         "Access token has expired or is not yet valid.",
         headers={
-            "WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'
+            "WWW-Authenticate": (
+                'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/'
+                'oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'
+            )
         },
     )
 
@@ -129,7 +132,8 @@ def calendar_view(ctx, request, calendar_id=None):
         return graph_error(
             400,
             "ErrorInvalidParameter",
-            "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+            "This request requires a time window specified by the query string parameters "
+            "StartDateTime and EndDateTime.",
         )
     try:
         start = timefmt.parse_instant(args["startDateTime"])
@@ -174,7 +178,9 @@ def calendar_view(ctx, request, calendar_id=None):
     if skip + page_size < len(found):
         query = {k: v for k, v in args.items() if k != "$skip"}
         query["$skip"] = str(skip + page_size)
-        body["@odata.nextLink"] = f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query)}"
+        body["@odata.nextLink"] = (
+            f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query, safe='$:')}"
+        )
     applied = [f'outlook.timezone="{zone_label}"'] if "outlook.timezone" in prefer else []
     if "odata.maxpagesize" in prefer:
         applied.append(f"odata.maxpagesize={page_size}")

@@ -82,7 +82,9 @@ def instance_discovery(ctx, request):
     ]
     return json_response(
         {
-            "tenant_discovery_endpoint": f"{ctx.https_base}/common/v2.0/.well-known/openid-configuration",
+            "tenant_discovery_endpoint": (
+                f"{ctx.https_base}/common/v2.0/.well-known/openid-configuration"
+            ),
             "api-version": "1.1",
             "metadata": [
                 {"preferred_network": aliases[0], "preferred_cache": aliases[1], "aliases": aliases}
@@ -363,7 +365,8 @@ def _redeem_code(ctx, form):
             return token_error(
                 "invalid_grant",
                 54005,
-                "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+                "OAuth2 Authorization code was already redeemed, please retry with a new valid "
+                "code or use an existing refresh token.",
             )
         grant["redeemed"] = True
         if grant["expires_at"] < state.now():
@@ -386,7 +389,8 @@ def _redeem_code(ctx, form):
         return token_error(
             "invalid_grant",
             501481,
-            "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+            "The Code_Verifier does not match the code_challenge supplied in the authorization "
+            "request.",
         )
     persona = state.personas[grant["username"]]
     return _issue(ctx, persona, grant["scope"], nonce=grant["nonce"])
@@ -402,22 +406,24 @@ def _redeem_refresh_token(ctx, form):
             return token_error(
                 "invalid_grant",
                 50173,
-                "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+                "The provided grant has expired due to it being revoked, a fresh auth token is "
+                "needed. The user might have changed or reset their password.",
             )
         if grant is None:
             return token_error(
                 "invalid_grant",
                 70000,
-                "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid.",
+                "The provided value for the input parameter 'refresh_token' or 'assertion' is "
+                "not valid.",
             )
         if grant["username"] in state.consent_withdrawn:
             state.refresh_tokens[presented] = grant
             return token_error(
                 "invalid_grant",
                 65001,
-                "The user or administrator has not consented to use the application with ID '{}' named 'Okomo'. Send an interactive authorization request for this user and resource.".format(
-                    state.client_id
-                ),
+                f"The user or administrator has not consented to use the application with ID "
+                f"'{state.client_id}' named 'Okomo'. Send an interactive authorization request "
+                "for this user and resource.",
                 suberror="consent_required",
             )
         # Rotation: the presented refresh token is spent.
@@ -481,7 +487,10 @@ def token_error(error, code, text, status=400, suberror=None):
     trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
     body = {
         "error": error,
-        "error_description": f"AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: 2026-01-01 00:00:00Z",
+        "error_description": (
+            f"AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}"
+            "\r\nTimestamp: 2026-01-01 00:00:00Z"
+        ),
         "error_codes": [code],
         "timestamp": "2026-01-01 00:00:00Z",
         "trace_id": trace,

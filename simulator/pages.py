@@ -14,16 +14,24 @@ PERMISSION_LINES = {
     "profile": "View your basic profile",
 }
 
+KIND_LABELS = {"work": "Work or school account", "personal": "Personal account"}
+
 STYLE = """
-body{font-family:"Segoe UI",system-ui,"DejaVu Sans",sans-serif;background:#f2f2f2;margin:0;color:#1b1b1b}
-.box{background:#fff;max-width:440px;margin:60px auto;padding:36px 44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}
-.logo{display:flex;gap:2px;margin-bottom:18px}.logo i{width:10px;height:10px;display:block}
+body{font-family:"Segoe UI",system-ui,"DejaVu Sans",sans-serif;background:#f2f2f2;margin:0;
+color:#1b1b1b}
+.box{background:#fff;max-width:440px;margin:60px auto;padding:36px 44px;
+box-shadow:0 2px 6px rgba(0,0,0,.2)}
+.logo{display:flex;gap:2px;margin-bottom:18px}
+.logo i{width:10px;height:10px;display:block}
 h1{font-size:1.5rem;font-weight:600;margin:0 0 16px}
 button{font:inherit;cursor:pointer}
-.account{display:block;width:100%;text-align:left;background:none;border:0;border-top:1px solid #ddd;
-padding:12px 4px}.account:hover{background:#f2f2f2}.account small{color:#666;display:block}
+.account{display:block;width:100%;text-align:left;background:none;border:0;
+border-top:1px solid #ddd;padding:12px 4px}
+.account:hover{background:#f2f2f2}
+.account small{color:#666;display:block}
 .row{display:flex;gap:8px;justify-content:flex-end;margin-top:24px}
-.primary{background:#0067b8;color:#fff;border:0;padding:8px 24px}.secondary{background:#ccc;border:0;padding:8px 24px}
+.primary{background:#0067b8;color:#fff;border:0;padding:8px 24px}
+.secondary{background:#ccc;border:0;padding:8px 24px}
 ul{padding-left:18px}.muted{color:#666;font-size:.85rem}.code{font-family:monospace;color:#666;font-size:.8rem}
 .warn{color:#a4262c}
 """
@@ -45,7 +53,7 @@ def account_picker(action, request_id, personas, heading="Pick an account"):
     buttons = "".join(
         f'<button class="account" type="submit" name="persona" value="{escape(p.username)}">'
         f"{escape(p.display_name)} — {escape(p.username)}"
-        f"<small>{'Work or school account' if p.kind == 'work' else 'Personal account'}</small></button>"
+        f"<small>{KIND_LABELS[p.kind]}</small></button>"
         for p in personas
     )
     return page(
