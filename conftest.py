@@ -151,8 +151,21 @@ def _database_url(settings_dict):
     return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def celery_queue():
+    """Tasks the tests queue go to a queue of this session's own, deleted at the end, so a
+    `make run` worker on the same Redis never sees them."""
+    from okomo.celery import app
+
+    queue = f"okomo-test-{uuid.uuid4().hex[:8]}"
+    app.conf.task_default_queue = queue
+    yield queue
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_delete(queue)
+
+
 @pytest.fixture
-def celery_worker(simulator, settings):
+def celery_worker(simulator, settings, celery_queue):
     """A real Celery worker with an embedded beat, on Redis, on a queue of its own.
 
     Sync intervals are shortened to seconds; the worker talks to the test database and to
@@ -160,16 +173,11 @@ def celery_worker(simulator, settings):
     """
     from django.db import connection
 
-    from okomo.celery import app
-
-    queue = f"okomo-test-{uuid.uuid4().hex[:8]}"
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
     workdir = Path(tempfile.mkdtemp(prefix="okomo-worker-"))
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
-        "CELERY_QUEUE": queue,
+        "CELERY_QUEUE": celery_queue,
         "CALENDAR_SYNC_INTERVAL": "4",
         "CALENDAR_SYNC_DISPATCH_INTERVAL": "0.5",
         "MICROSOFT_CLIENT_ID": settings.MICROSOFT_CLIENT_ID,
@@ -209,4 +217,3 @@ def celery_worker(simulator, settings):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
-    app.conf.task_default_queue = previous_queue

@@ -79,7 +79,11 @@ def run_sync(connection_id: int, *, now: datetime) -> SyncResult | None:
         connection = CalendarConnection.objects.select_related("expert").get(pk=connection_id)
         return sync_connection(connection, now=now)
     finally:
-        CalendarConnection.objects.filter(pk=connection_id).update(sync_lease_until=None)
+        # Whatever started this sync (beat, "Sync now", a booking), the next one is due a
+        # full interval later.
+        CalendarConnection.objects.filter(pk=connection_id).update(
+            sync_lease_until=None, next_sync_at=now + sync_interval()
+        )
 
 
 def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncResult:

@@ -111,3 +111,23 @@ def test_settings_page_requires_sign_in(client):
     response = client.get(reverse("calendars:settings"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_sync_now_is_offered_once_a_minute(expert_client, connection):
+    first = expert_client.post(reverse("calendars:sync_now", args=[connection.uuid]), follow=True)
+    second = expert_client.post(reverse("calendars:sync_now", args=[connection.uuid]), follow=True)
+
+    assert "Your calendar is being synchronised" in first.content.decode()
+    assert "less than a minute ago" in second.content.decode()
+
+
+def test_what_we_store_lists_exactly_the_stored_intervals(expert_client, connection, other_expert):
+    BusyInterval.objects.create(
+        connection=connection, start="2026-12-01T09:00Z", end="2026-12-01T10:00Z"
+    )
+
+    page = expert_client.get(reverse("calendars:stored"))
+
+    assert list(page.context["intervals"]) == list(connection.busy_intervals.all())
+    # 09:00 UTC is 10:00 in the expert's Europe/Zurich.
+    assert "12/01/2026 10 a.m." in page.content.decode()

@@ -271,3 +271,13 @@ def test_manual_sync_at_most_once_a_minute(connection):
     assert sync.request_sync(connection, now=NOW)
     assert not sync.request_sync(connection, now=NOW + timedelta(seconds=30))
     assert sync.request_sync(connection, now=NOW + timedelta(seconds=61))
+
+
+def test_any_finished_sync_schedules_the_next_an_interval_later(connection, simulator):
+    result = sync.run_sync(connection.pk, now=NOW)
+
+    assert result.outcome in ("changed", "unchanged")
+    connection.refresh_from_db()
+    assert connection.next_sync_at == NOW + timedelta(minutes=30)
+    assert connection.last_sync_at == NOW
+    assert connection.sync_lease_until is None
