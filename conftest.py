@@ -137,6 +137,7 @@ def page(browser, request):
         tab.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
     tab.shot = shot
+    tab.artifacts = ARTIFACTS
     yield tab
     context.close()
 
@@ -217,3 +218,14 @@ def celery_worker(simulator, settings, celery_queue):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Each test gets an empty in-process cache (the rate limit lives there)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": uuid.uuid4().hex,
+        }
+    }

@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
@@ -100,6 +100,29 @@ def read_calendar_view(
         if url is not None:
             _check_next_link(url)
     return events
+
+
+@dataclass(frozen=True)
+class CreatedEvent:
+    id: str
+
+
+def create_event(access_token: str, event: dict) -> CreatedEvent:
+    """POST /me/events; the body's transactionId makes a repeated call create nothing new."""
+    body = _request("POST", "/me/events", access_token, json=event)
+    event_id = body.get("id")
+    if not isinstance(event_id, str) or not event_id:
+        raise GraphError("created event has no id", permanent=True)
+    return CreatedEvent(id=event_id)
+
+
+def delete_event(access_token: str, event_id: str) -> None:
+    """DELETE /me/events/{id}; an event that is already gone counts as deleted."""
+    try:
+        _request("DELETE", f"/me/events/{quote(event_id, safe='')}", access_token)
+    except GraphError as exc:
+        if exc.status != 404:
+            raise
 
 
 def _request_retrying(method, url, access_token, *, sleep, **kwargs):

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bookings.services import retry_outlook_writes
+
 from . import graph, identity, services, sync, tasks
 from .forms import SyncPreferencesForm
 from .models import CalendarConnection
@@ -19,18 +21,22 @@ PROBLEM_SESSION_KEY = "microsoft_connect_problem"
 
 
 @login_required
-def settings_page(request):
-    """Manage availabilities & calendars."""
+def settings_page(request, availability=None, status=200):
+    """Manage availabilities & calendars (the availability forms come from bookings)."""
+    from bookings.expert_views import availability_context
+
     connection = CalendarConnection.objects.for_expert(request.user).first()
     return render(
         request,
         "calendars/settings.html",
         {
+            "availability": availability or availability_context(request.user),
             "connection": connection,
             "busy_count": connection.busy_intervals.count() if connection else 0,
             "preferences_form": SyncPreferencesForm(instance=connection) if connection else None,
             "problem": request.session.pop(PROBLEM_SESSION_KEY, None),
         },
+        status=status,
     )
 
 
@@ -70,6 +76,7 @@ def microsoft_callback(request):
     else:
         connection = services.connect_calendar(request.user, sign_in=sign_in, me=me)
         tasks.queue_sync(connection.pk)
+        retry_outlook_writes(request.user)
         messages.success(
             request,
             _("Your calendar is connected: %(account)s (%(kind)s).")

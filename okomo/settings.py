@@ -106,6 +106,15 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Okomo <no-reply@okomo.ex
 # The portal's public address, for links in mails (no request there to build them from).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# The cache holds the booking rate limit, so it must be shared by all web processes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
+        "KEY_PREFIX": "okomo",
+    }
+}
+
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -127,6 +136,11 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-calendar-syncs": {
         "task": "calendars.tasks.dispatch_due_syncs_task",
         "schedule": CALENDAR_SYNC_DISPATCH_INTERVAL,
+    },
+    # Requests nobody answered give their time back (and the expert's list stays honest).
+    "expire-booking-requests": {
+        "task": "bookings.tasks.expire_requests_task",
+        "schedule": 300.0,
     },
 }
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("experts.urls")),
     path("", include("calendars.urls")),
+    path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
 ]

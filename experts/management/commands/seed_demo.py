@@ -1,5 +1,8 @@
+from datetime import time
+
 from django.core.management.base import BaseCommand
 
+from bookings.models import BookingSettings, WeeklyHours
 from experts.models import User
 
 DEMO_EXPERT = {
@@ -23,8 +26,20 @@ class Command(BaseCommand):
                 user.set_password(spec["password"])
                 user.is_staff = user.is_superuser = staff
                 user.save()
+                if not staff:
+                    self._open_hours(user)
         self.stdout.write(
             self.style.SUCCESS("Demo ready.")
             + f"\n  Expert: {DEMO_EXPERT['email']} / {DEMO_EXPERT['password']}"
             + f"\n  Admin:  {DEMO_ADMIN['email']} / {DEMO_ADMIN['password']} (at /admin/)"
+        )
+
+    @staticmethod
+    def _open_hours(expert):
+        """Monday to Friday, 09:00-12:00 and 13:00-17:00, 30-minute appointments."""
+        BookingSettings.objects.get_or_create(expert=expert)
+        WeeklyHours.objects.bulk_create(
+            WeeklyHours(expert=expert, weekday=day, start=start, end=end)
+            for day in range(5)
+            for start, end in ((time(9), time(12)), (time(13), time(17)))
         )

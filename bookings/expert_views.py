@@ -1,0 +1,152 @@
+"""The expert's side: requests and appointments, and the availability settings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import BookingSettingsForm, DateExceptionForm, WeeklyHoursForm, format_ranges
+from .models import Booking, DateException, WeeklyHours
+from .offer import settings_for
+
+
+@login_required
+def expert_list(request):
+    now = timezone.now()
+    services.expire_requests(now=now, expert=request.user)
+    bookings = Booking.objects.for_expert(request.user)
+    return render(
+        request,
+        "bookings/expert_list.html",
+        {
+            "requests": bookings.filter(status=Booking.Status.REQUESTED, expires_at__gt=now),
+            "upcoming": bookings.filter(status=Booking.Status.ACCEPTED, end__gt=now),
+            "closed": bookings.exclude(status__in=[Booking.Status.REQUESTED])
+            .exclude(status=Booking.Status.ACCEPTED, end__gt=now)
+            .order_by("-start")[:30],
+        },
+    )
+
+
+def _act(request, uuid, action, done_message):
+    booking = get_object_or_404(Booking.objects.for_expert(request.user), uuid=uuid)
+    try:
+        action(booking)
+        messages.success(request, done_message)
+    except services.TransitionError:
+        messages.error(request, _("This booking has changed meanwhile; nothing was done."))
+    return redirect("bookings:expert_list")
+
+
+@login_required
+@require_POST
+def accept(request, uuid):
+    return _act(
+        request,
+        uuid,
+        lambda b: services.accept_booking(b, now=timezone.now()),
+        _("Accepted. The appointment is being written into your Outlook calendar."),
+    )
+
+
+@login_required
+@require_POST
+def decline(request, uuid):
+    return _act(
+        request,
+        uuid,
+        lambda b: services.decline_booking(b, now=timezone.now()),
+        _("Declined. The customer gets a mail."),
+    )
+
+
+@login_required
+@require_POST
+def cancel(request, uuid):
+    return _act(
+        request,
+        uuid,
+        lambda b: services.cancel_booking(b, now=timezone.now(), by_customer=False),
+        _("Cancelled. The customer gets a mail, and the appointment leaves your Outlook calendar."),
+    )
+
+
+def availability_context(expert, *, settings_form=None, weekly_form=None, exception_form=None):
+    """The forms of the "Availabilities" section of the settings page."""
+    if weekly_form is None:
+        ranges = {day: [] for day in range(7)}
+        for hours in WeeklyHours.objects.filter(expert=expert):
+            ranges[hours.weekday].append((hours.start, hours.end))
+        weekly_form = WeeklyHoursForm(
+            initial={f"day_{d}": format_ranges(r) for d, r in ranges.items()}
+        )
+    return {
+        "settings_form": settings_form or BookingSettingsForm(instance=settings_for(expert)),
+        "weekly_form": weekly_form,
+        "exception_form": exception_form or DateExceptionForm(),
+        "exceptions": DateException.objects.filter(expert=expert, date__gte=timezone.now().date()),
+    }
+
+
+def _settings_page(request, **forms):
+    from calendars.views import settings_page
+
+    return settings_page(
+        request, availability=availability_context(request.user, **forms), status=400
+    )
+
+
+@login_required
+@require_POST
+def save_settings(request):
+    form = BookingSettingsForm(request.POST, instance=settings_for(request.user))
+    if not form.is_valid():
+        return _settings_page(request, settings_form=form)
+    form.save()
+    messages.success(request, _("Your booking settings were saved."))
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def save_weekly_hours(request):
+    form = WeeklyHoursForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, weekly_form=form)
+    with transaction.atomic():
+        WeeklyHours.objects.filter(expert=request.user).delete()
+        WeeklyHours.objects.bulk_create(
+            WeeklyHours(expert=request.user, weekday=day, start=start, end=end)
+            for day, ranges in form.ranges.items()
+            for start, end in ranges
+        )
+    messages.success(request, _("Your weekly hours were saved."))
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def add_exception(request):
+    form = DateExceptionForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, exception_form=form)
+    day, ranges = form.cleaned_data["date"], form.cleaned_data["hours"]
+    with transaction.atomic():
+        DateException.objects.filter(expert=request.user, date=day).delete()
+        DateException.objects.bulk_create(
+            [DateException(expert=request.user, date=day, start=s, end=e) for s, e in ranges]
+            or [DateException(expert=request.user, date=day)]
+        )
+    messages.success(request, _("The date was saved."))
+    return redirect("calendars:settings")
+
+
+@login_required
+@require_POST
+def delete_exception(request, day):
+    DateException.objects.filter(expert=request.user, date=day).delete()
+    return redirect("calendars:settings")

@@ -1,0 +1,196 @@
+"""Booking writes: request, accept, decline, cancel, expire. Outlook work is queued on commit."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from calendars import graph
+from calendars.busy import UnusableEvent, blocking_show_as, busy_intervals
+from calendars.identity import MicrosoftUnavailable, ReconnectNeeded
+from calendars.models import CalendarConnection
+from calendars.tasks import queue_sync
+from calendars.tokens import call_with_token
+
+from . import emails, tasks
+from .intervals import Interval
+from .models import Booking
+from .offer import offer_for, offered_slots
+
+logger = logging.getLogger(__name__)
+
+
+class BookingError(Exception):
+    """A booking request that cannot be taken; `reason` picks the sentence shown."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason  # "not_offered", "taken", "busy_now"
+
+
+class TransitionError(Exception):
+    """The booking is no longer in a state that allows this action."""
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    email: str
+    message: str
+    language: str
+    time_zone: str
+
+
+def request_booking(expert, *, start: datetime, customer: Customer, now: datetime) -> Booking:
+    """Hold a slot for a customer until the expert answers or the request expires."""
+    offer = offer_for(expert, now=now)
+    end = start + offer.length
+    day = Interval(start - timedelta(days=1), start + timedelta(days=1))
+    if start not in offered_slots(expert, day, now=now):
+        repeated = _same_request(expert, start, customer, now)
+        if repeated:
+            return repeated  # a double submit: the first request stands
+        raise BookingError("not_offered")
+    if _became_busy(expert, offer, start, end):
+        queue_sync(expert.calendar_connection.pk)
+        raise BookingError("busy_now")
+    try:
+        with transaction.atomic():
+            expire_requests(now=now, expert=expert)
+            # On SQLite this check is the guard (writers are serialised); on PostgreSQL the
+            # exclusion constraint is, and this only saves a failed INSERT.
+            if (
+                Booking.objects.for_expert(expert)
+                .live(now)
+                .filter(start__lt=end, end__gt=start)
+                .exists()
+            ):
+                raise BookingError("taken")
+            booking = Booking.objects.create(
+                expert=expert,
+                start=start,
+                end=end,
+                customer_name=customer.name,
+                customer_email=customer.email,
+                customer_message=customer.message,
+                customer_language=customer.language,
+                customer_time_zone=customer.time_zone,
+                expires_at=now + timedelta(hours=offer.settings.request_hold_hours),
+            )
+            transaction.on_commit(lambda: emails.send_request_emails(booking))
+    except IntegrityError as exc:
+        raise BookingError("taken") from exc
+    logger.info("booking requested expert=%s booking=%s", expert.pk, booking.uuid)
+    return booking
+
+
+def _same_request(expert, start, customer, now):
+    return (
+        Booking.objects.for_expert(expert)
+        .live(now)
+        .filter(start=start, customer_email__iexact=customer.email)
+        .first()
+    )
+
+
+def _became_busy(expert, offer, start, end):
+    """Re-read just this slot from Microsoft; if Microsoft cannot answer, trust stored data."""
+    connection = CalendarConnection.objects.filter(
+        expert=expert, status=CalendarConnection.Status.CONNECTED
+    ).first()
+    if connection is None:
+        return False
+    s = offer.settings
+    reach = Interval(
+        start - timedelta(minutes=s.buffer_before_minutes),
+        end + timedelta(minutes=s.buffer_after_minutes),
+    )
+    try:
+        events = call_with_token(connection, lambda token: graph.read_calendar_view(token, reach))
+        blocking = blocking_show_as(
+            tentative=connection.treat_tentative_as_busy,
+            out_of_office=connection.treat_out_of_office_as_busy,
+        )
+        return bool(busy_intervals(events, zone=expert.zone, window=reach, blocking=blocking))
+    except (MicrosoftUnavailable, ReconnectNeeded, graph.GraphError, UnusableEvent) as exc:
+        logger.warning("just-in-time check skipped expert=%s: %s", expert.pk, exc)
+        return False
+
+
+@transaction.atomic
+def accept_booking(booking: Booking, *, now: datetime) -> Booking:
+    booking = _locked(booking)
+    if booking.status != Booking.Status.REQUESTED or booking.expires_at <= now:
+        raise TransitionError("only an open request can be accepted")
+    booking.status = Booking.Status.ACCEPTED
+    booking.decided_at = now
+    booking.outlook_state = Booking.Outlook.WRITING
+    booking.save(update_fields=["status", "decided_at", "outlook_state"])
+    transaction.on_commit(lambda: _queue("write_outlook_event_task", booking.pk))
+    transaction.on_commit(lambda: emails.send_accepted(booking))
+    return booking
+
+
+@transaction.atomic
+def decline_booking(booking: Booking, *, now: datetime) -> Booking:
+    booking = _locked(booking)
+    if booking.status != Booking.Status.REQUESTED:
+        raise TransitionError("only an open request can be declined")
+    booking.status = Booking.Status.DECLINED
+    booking.decided_at = now
+    booking.save(update_fields=["status", "decided_at"])
+    transaction.on_commit(lambda: emails.send_declined(booking))
+    return booking
+
+
+@transaction.atomic
+def cancel_booking(booking: Booking, *, now: datetime, by_customer: bool) -> Booking:
+    """Cancel a request or an appointment; its Outlook event is removed by a task."""
+    booking = _locked(booking)
+    if booking.status not in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED):
+        raise TransitionError("only a live booking can be cancelled")
+    booking.status = Booking.Status.CANCELLED
+    booking.decided_at = now
+    fields = ["status", "decided_at"]
+    if booking.outlook_state in (
+        Booking.Outlook.WRITING,
+        Booking.Outlook.WRITTEN,
+        Booking.Outlook.WRITE_FAILED,
+    ):
+        # A write may still be under way; the removal task waits for its event id.
+        booking.outlook_state = Booking.Outlook.REMOVING
+        fields.append("outlook_state")
+        transaction.on_commit(lambda: _queue("remove_outlook_event_task", booking.pk))
+    booking.save(update_fields=fields)
+    transaction.on_commit(lambda: emails.send_cancelled(booking, by_customer=by_customer))
+    return booking
+
+
+def expire_requests(*, now: datetime, expert=None) -> int:
+    """Requests nobody answered in time give their slot back."""
+    stale = Booking.objects.filter(status=Booking.Status.REQUESTED, expires_at__lte=now)
+    if expert is not None:
+        stale = stale.filter(expert=expert)
+    return stale.update(status=Booking.Status.EXPIRED)
+
+
+def retry_outlook_writes(expert) -> int:
+    """After a reconnect, write the appointments that could not be written before."""
+    failed = list(
+        Booking.objects.for_expert(expert)
+        .filter(status=Booking.Status.ACCEPTED, outlook_state=Booking.Outlook.WRITE_FAILED)
+        .values_list("pk", flat=True)
+    )
+    Booking.objects.filter(pk__in=failed).update(outlook_state=Booking.Outlook.WRITING)
+    for pk in failed:
+        transaction.on_commit(lambda pk=pk: _queue("write_outlook_event_task", pk))
+    return len(failed)
+
+
+def _locked(booking):
+    return Booking.objects.select_for_update().get(pk=booking.pk)
+
+
+def _queue(task_name, booking_id):
+    getattr(tasks, task_name).delay(booking_id)

@@ -1,0 +1,50 @@
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from bookings.models import BookingSettings, WeeklyHours
+from calendars import sync
+from calendars.models import CalendarConnection
+from conftest import WORK
+
+ZURICH = ZoneInfo("Europe/Zurich")
+
+
+def open_every_day(expert, start=time(9), end=time(17)):
+    BookingSettings.objects.update_or_create(
+        expert=expert, defaults={"minimum_notice_minutes": 60, "appointment_minutes": 30}
+    )
+    WeeklyHours.objects.bulk_create(
+        WeeklyHours(expert=expert, weekday=day, start=start, end=end) for day in range(7)
+    )
+
+
+def a_day_ahead(days=3):
+    """A local date a few days ahead (well inside notice and horizon)."""
+    return (timezone.now().astimezone(ZURICH) + timedelta(days=days)).date()
+
+
+def zurich(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=ZURICH).astimezone(UTC)
+
+
+@pytest.fixture
+def bookable(expert):
+    open_every_day(expert)
+    return expert
+
+
+@pytest.fixture
+def connected(bookable, expert_client, connect_calendar, simulator):
+    """The expert is bookable, connected to the work persona's mailbox and synced."""
+    connect_calendar(expert_client, WORK)
+    connection = CalendarConnection.objects.get(expert=bookable)
+
+    def resync():
+        sync.sync_connection(connection, now=timezone.now())
+
+    connection.resync = resync
+    resync()
+    return connection

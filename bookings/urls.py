@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import expert_views, views
+
+app_name = "bookings"
+urlpatterns = [
+    path("book/<slug:slug>/", views.booking_page, name="page"),
+    path("book/<slug:slug>/slots.json", views.slots_json, name="slots"),
+    path("book/<slug:slug>/request/", views.submit, name="submit"),
+    path("booking/<uuid:uuid>/", views.requested, name="requested"),
+    path("booking/cancel/<str:token>/", views.customer_cancel, name="customer_cancel"),
+    path("settings/bookings/", expert_views.expert_list, name="expert_list"),
+    path("settings/bookings/<uuid:uuid>/accept/", expert_views.accept, name="accept"),
+    path("settings/bookings/<uuid:uuid>/decline/", expert_views.decline, name="decline"),
+    path("settings/bookings/<uuid:uuid>/cancel/", expert_views.cancel, name="cancel"),
+    path("settings/availability/settings/", expert_views.save_settings, name="save_settings"),
+    path("settings/availability/weekly/", expert_views.save_weekly_hours, name="save_weekly"),
+    path("settings/availability/dates/", expert_views.add_exception, name="add_exception"),
+    path(
+        "settings/availability/dates/<str:day>/delete/",
+        expert_views.delete_exception,
+        name="delete_exception",
+    ),
+]

@@ -1,0 +1,178 @@
+"""The public booking pages: no customer account, the expert found by slug."""
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import services
+from .cancel_links import booking_uuid_from
+from .forms import BookingRequestForm
+from .intervals import Interval
+from .models import Booking
+from .offer import offer_for, offered_slots
+from .ratelimit import allow_booking_request
+
+# A month view needs at most six weeks; longer asks are refused rather than computed.
+MAX_RANGE_DAYS = 62
+REFUSALS = {
+    "not_offered": gettext_lazy("That time is no longer available. Please pick another one."),
+    "taken": gettext_lazy("That time was just taken, please pick another."),
+    "busy_now": gettext_lazy(
+        "That time has just become busy in the expert's calendar. Please pick another one."
+    ),
+}
+
+
+def _expert(slug):
+    experts = get_user_model().objects.select_related("booking_settings")
+    return get_object_or_404(experts, slug=slug, is_active=True)
+
+
+@require_GET
+def booking_page(request, slug):
+    return _page(request, _expert(slug))
+
+
+def _page(request, expert, form=None, error=None, status=200):
+    form = form or BookingRequestForm(
+        initial={"language": request.LANGUAGE_CODE, "time_zone": "UTC"}
+    )
+    context = {
+        "expert": expert,
+        "form": form,
+        "error": error,
+        "offer": offer_for(expert, now=timezone.now()),
+    }
+    return render(request, "bookings/booking_page.html", context, status=status)
+
+
+@require_GET
+def slots_json(request, slug):
+    """Free start times, grouped by the customer's local day (see README, "Slots API")."""
+    expert = _expert(slug)
+    zone_name = request.GET.get("tz", "UTC")
+    if zone_name not in zoneinfo.available_timezones():
+        return JsonResponse(
+            {"error": "invalid_time_zone", "detail": "tz must be an IANA zone name"}, status=400
+        )
+    zone = zoneinfo.ZoneInfo(zone_name)
+    try:
+        first = (
+            date.fromisoformat(request.GET["from"])
+            if "from" in request.GET
+            else timezone.now().astimezone(zone).date()
+        )
+        last = (
+            date.fromisoformat(request.GET["to"])
+            if "to" in request.GET
+            else first + timedelta(days=31)
+        )
+    except ValueError:
+        return JsonResponse(
+            {"error": "invalid_date", "detail": "from and to are YYYY-MM-DD"}, status=400
+        )
+    if not first < last or (last - first).days > MAX_RANGE_DAYS:
+        return JsonResponse(
+            {
+                "error": "invalid_range",
+                "detail": f"to must be after from, at most {MAX_RANGE_DAYS} days",
+            },
+            status=400,
+        )
+    now = timezone.now()
+    window = Interval(
+        datetime.combine(first, time(0), tzinfo=zone), datetime.combine(last, time(0), tzinfo=zone)
+    )
+    days = {}
+    for start in offered_slots(expert, window, now=now):
+        local = start.astimezone(zone)
+        days.setdefault(local.date().isoformat(), []).append(
+            {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "time": local.strftime("%H:%M")}
+        )
+    offer = offer_for(expert, now=now)
+    return JsonResponse(
+        {
+            "expert": {"name": expert.display_name, "time_zone": expert.time_zone},
+            "time_zone": zone_name,
+            "appointment_minutes": offer.settings.appointment_minutes,
+            "bookable_from": offer.bookable.start.isoformat() if offer.bookable else None,
+            "bookable_until": offer.bookable.end.isoformat() if offer.bookable else None,
+            "days": days,
+        }
+    )
+
+
+@require_POST
+def submit(request, slug):
+    expert = _expert(slug)
+    form = BookingRequestForm(request.POST)
+    if not allow_booking_request(request.META.get("REMOTE_ADDR", "")):
+        return _page(
+            request,
+            expert,
+            form=form,
+            status=429,
+            error=_("Too many booking requests from your network. Please try again in an hour."),
+        )
+    if not form.is_valid():
+        return _page(
+            request, expert, form=form, status=400, error=_("Please check the marked fields.")
+        )
+    data = form.cleaned_data
+    customer = services.Customer(
+        name=data["name"].strip(),
+        email=data["email"],
+        message=data["message"].strip(),
+        language=data["language"],
+        time_zone=data["time_zone"],
+    )
+    try:
+        booking = services.request_booking(
+            expert, start=data["start"], customer=customer, now=timezone.now()
+        )
+    except services.BookingError as exc:
+        return _page(request, expert, form=form, status=409, error=REFUSALS[exc.reason])
+    return redirect("bookings:requested", uuid=booking.uuid)
+
+
+@require_GET
+def requested(request, uuid):
+    booking = get_object_or_404(Booking.objects.select_related("expert"), uuid=uuid)
+    return render(
+        request, "bookings/requested.html", {"booking": booking, "zone": booking.customer_time_zone}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def customer_cancel(request, token):
+    uuid = booking_uuid_from(token)
+    if uuid is None:
+        return render(request, "bookings/cancel_invalid.html", status=400)
+    booking = Booking.objects.select_related("expert").filter(uuid=uuid).first()
+    if booking is None:
+        raise Http404
+    done = booking.status == Booking.Status.CANCELLED
+    if request.method == "POST" and not done:
+        try:
+            booking = services.cancel_booking(booking, now=timezone.now(), by_customer=True)
+            done = True
+        except services.TransitionError:
+            pass
+    cancellable = booking.status in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED)
+    return render(
+        request,
+        "bookings/customer_cancel.html",
+        {
+            "booking": booking,
+            "zone": booking.customer_time_zone,
+            "done": done,
+            "cancellable": cancellable,
+        },
+    )
