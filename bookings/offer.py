@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from calendars.models import BusyInterval
 from calendars.window import sync_window
@@ -45,20 +45,21 @@ def offer_for(expert, *, now: datetime) -> Offer:
 def offered_slots(expert, window: Interval, *, now: datetime) -> list[datetime]:
     """Start times a customer may book inside `window` (UTC). Five queries, whatever the data."""
     offer = offer_for(expert, now=now)
-    if (
-        offer.bookable is None
-        or window.end <= offer.bookable.start
-        or window.start >= offer.bookable.end
-    ):
+    bookable = offer.bookable
+    if bookable is None or window.end <= bookable.start or window.start >= bookable.end:
         return []
-    window = Interval(max(window.start, offer.bookable.start), min(window.end, offer.bookable.end))
+    not_before = max(window.start, bookable.start)
+    # Open hours are taken whole from local midnight on, so the slot grid stays anchored to
+    # their wall-clock start (09:00, 09:15, ...) however late the window or the notice begins.
+    zone = expert.zone
+    midnight = datetime.combine(not_before.astimezone(zone).date(), time(0), tzinfo=zone)
+    window = Interval(midnight.astimezone(UTC), min(window.end, bookable.end))
     s = offer.settings
     before = timedelta(minutes=s.buffer_before_minutes)
     after = timedelta(minutes=s.buffer_after_minutes)
     # Busy times just outside the window still matter for the buffers at its edges.
     reach = Interval(window.start - before - after, window.end + before + after)
 
-    zone = expert.zone
     weekly = defaultdict(list)
     for weekday, start, end in WeeklyHours.objects.filter(expert=expert).values_list(
         "weekday", "start", "end"
@@ -93,7 +94,7 @@ def offered_slots(expert, window: Interval, *, now: datetime) -> list[datetime]:
         busy,
         length=offer.length,
         step=timedelta(minutes=s.slot_step_minutes),
-        not_before=window.start,
+        not_before=not_before,
         buffer_before=before,
         buffer_after=after,
     )

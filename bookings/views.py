@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from experts import time_zones
+
 from . import services
 from .cancel_links import booking_uuid_from
 from .forms import BookingRequestForm
@@ -58,7 +60,7 @@ def slots_json(request, slug):
     """Free start times, grouped by the customer's local day (see README, "Slots API")."""
     expert = _expert(slug)
     zone_name = request.GET.get("tz", "UTC")
-    if zone_name not in zoneinfo.available_timezones():
+    if zone_name not in time_zones.known():
         return JsonResponse(
             {"error": "invalid_time_zone", "detail": "tz must be an IANA zone name"}, status=400
         )

@@ -1,14 +1,13 @@
-import zoneinfo
-
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from . import time_zones
 from .models import User
 
 
 def time_zone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    return time_zones.choices()
 
 
 class SignInForm(AuthenticationForm):

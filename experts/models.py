@@ -5,9 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import time_zones
+
 
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zones.known():
         raise ValidationError(_("“%(zone)s” is not a known time zone."), params={"zone": value})
 
 

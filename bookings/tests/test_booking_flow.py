@@ -377,3 +377,13 @@ def test_expert_accepts_and_declines_from_the_list(
     accepted_mail = next(m for m in mail.outbox if m.to == ["jane@example.com"] and m.attachments)
     assert accepted_mail.attachments[0][0] == "okomo-appointment.ics"
     assert "BEGIN:VEVENT" in accepted_mail.attachments[0][1]
+
+
+def test_slots_stay_on_the_grid_when_the_notice_cuts_into_the_day(client, bookable, expert):
+    today = timezone.now().astimezone(expert.zone).date()
+
+    answer = slots(client, expert, today, tz="Europe/Zurich")
+
+    for slot in answer["days"].get(today.isoformat(), []):
+        assert slot["time"][-2:] in ("00", "15", "30", "45"), slot
+        assert slot["start"].endswith(":00Z")

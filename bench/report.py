@@ -1,0 +1,105 @@
+"""The figures as a Markdown table, with the targets of the performance budget beside them."""
+
+import math
+
+
+def _ok(passed):
+    return "met" if passed else "**missed**"
+
+
+def render(results, *, machine, when, size):
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {when:%Y-%m-%d %H:%M} UTC with `make bench`{' (tiny sizes)' if size == 'tiny' else ''}.",
+        "",
+        "| machine | |",
+        "|---|---|",
+        *[f"| {key} | {value} |" for key, value in machine.items()],
+        "",
+    ]
+    slots = results["slots"]
+    lines += [
+        "## 1. Slot finder (pure)",
+        "",
+        "Mon–Fri 08:00–18:00 Europe/Zurich, 30-minute appointments on a 15-minute grid, from now to",
+        "the end of the second month after this one; N random busy intervals; median of repeats.",
+        "",
+        "| N busy | slots | slot finder | naive reference | speed-up |",
+        "|---:|---:|---:|---:|---:|",
+        *[
+            f"| {r['n']:,} | {r['slots']:,} | {r['fast_ms']:.2f} ms | {r['naive_ms']:.1f} ms | {r['speedup']:.0f}× |"
+            for r in slots
+        ],
+    ]
+    by_n = {r["n"]: r for r in slots}
+    if 1_000 in by_n and 10_000 in by_n:
+        growth = by_n[10_000]["fast_ms"] / by_n[1_000]["fast_ms"]
+        nlogn = 10 * math.log(10_000) / math.log(1_000)
+        lines += [
+            "",
+            f"- N = 1,000: {by_n[1_000]['fast_ms']:.2f} ms (target < 5 ms: {_ok(by_n[1_000]['fast_ms'] < 5)}),"
+            f" {by_n[1_000]['speedup']:.0f}× the naive reference (target ≥ 20×: {_ok(by_n[1_000]['speedup'] >= 20)}).",
+            f"- Growth from 1,000 to 10,000: {growth:.1f}× (N log N would be {nlogn:.1f}×:"
+            f" {_ok(growth <= nlogn * 1.2)}).",
+        ]
+    page = results["page"]
+    s, f = page["slots"], page["floor"]
+    lines += [
+        "",
+        "## 2. Booking page (slots JSON, one month) under gunicorn, 2 workers, PostgreSQL",
+        "",
+        f"{page['busy']:,} busy intervals; 8 keep-alive connections from a separate process;"
+        f" answer {page['bytes']:,} bytes.",
+        "",
+        "| endpoint | requests | req/s | p50 | p95 | p99 |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| slots.json | {s['requests']:,} | {s['rps']:.0f} | {s['p50_ms']:.1f} ms | {s['p95_ms']:.1f} ms | {s['p99_ms']:.1f} ms |",
+        f"| floor (same bytes, no work) | {f['requests']:,} | {f['rps']:.0f} | {f['p50_ms']:.1f} ms | {f['p95_ms']:.1f} ms | {f['p99_ms']:.1f} ms |",
+        "",
+        f"- SQL queries per request: {page['queries']} (target: constant, ≤ 5: {_ok(len(set(page['queries'].values())) == 1 and max(page['queries'].values()) <= 5)}).",
+        f"- p95 {s['p95_ms']:.1f} ms (target < 50 ms: {_ok(s['p95_ms'] < 50)}); p95 ratio to the floor"
+        f" {page['p95_ratio']:.2f}× (target ≤ 2×: {_ok(page['p95_ratio'] <= 2)}).",
+        f"- Status codes: slots {s['statuses']}, floor {f['statuses']}.",
+    ]
+    sync = results["sync"]
+    st = sync["statements"]
+    lines += [
+        "",
+        "## 3. Sync cycle through a real Celery worker (threads pool, 32)",
+        "",
+        f"{sync['calendars']:,} connected calendars, {sync['events']} events each in the window, the"
+        f" simulator adding {sync['latency_ms']} ms to every request (set-up took {sync['setup_s']:.0f} s).",
+        "",
+        "| cycle | wall time | syncs/s | worker CPU per calendar |",
+        "|---|---:|---:|---:|",
+        *[
+            f"| {name} | {c['wall_s']:.1f} s | {c['syncs_per_s']:.1f} | {c['cpu_ms_per_calendar']:.1f} ms |"
+            for name, c in (
+                ("first (all changed)", sync["changed"]),
+                ("second (unchanged)", sync["unchanged"]),
+            )
+        ],
+        "",
+        f"- SQL statements per calendar: changed {st['changed']['statements']}"
+        f" ({st['changed']['busy_interval_writes']} busy-interval writes), unchanged"
+        f" {st['unchanged']['statements']} ({st['unchanged']['busy_interval_writes']} busy-interval writes;"
+        f" target 0: {_ok(st['unchanged']['busy_interval_writes'] == 0)}).",
+        f"- CPU per calendar: target < 10 ms: {_ok(max(sync['changed']['cpu_ms_per_calendar'], sync['unchanged']['cpu_ms_per_calendar']) < 10)}.",
+        f"- Calendars one 2-core worker host keeps fresh every 30 minutes: {sync['per_host_30min_measured']:,.0f}"
+        f" at the measured rate, {sync['per_host_30min_cpu_bound']:,.0f} if CPU were the only limit"
+        f" (target ≥ 10,000: {_ok(min(sync['per_host_30min_measured'], sync['per_host_30min_cpu_bound']) >= 10_000)}).",
+    ]
+    race = results["race"]
+    lines += [
+        "",
+        "## 4. Booking contention",
+        "",
+        f"{race['customers']} customers submit the same slot at once (gunicorn, 2 workers, PostgreSQL).",
+        "",
+        f"- Answers: {race['statuses']} (302 = held, 409 = refused with a sentence;"
+        f" exactly one hold and no 500: {_ok(race['statuses'].get('302', race['statuses'].get(302, 0)) == 1 and not any(str(k).startswith('5') for k in race['statuses']))}).",
+        f"- Latency of the answers: p50 {race['p50_ms']:.0f} ms, p95 {race['p95_ms']:.0f} ms.",
+        "",
+    ]
+    return "\n".join(lines)

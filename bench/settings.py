@@ -1,0 +1,12 @@
+"""The production settings plus one framework-floor view, for the benchmarks only."""
+
+from okomo.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.urls"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Every simulated customer comes from 127.0.0.1; the per-address limit would refuse them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
