@@ -29,6 +29,10 @@ test: install services messages
 	$(BIN)/ruff format --check .
 	DATABASE_URL="$(or $(DATABASE_URL),$(TEST_DATABASE_URL))" $(BIN)/pytest $(PYTEST_ARGS)
 
+# Prints the figures and writes bench/RESULTS.md (several minutes; PostgreSQL and Redis).
+bench: install services messages
+	$(BIN)/python -m bench
+
 lint: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

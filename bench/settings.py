@@ -8,5 +8,6 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Every simulated customer comes from 127.0.0.1; the per-address limit would refuse them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+BOOKING_REQUESTS_PER_HOUR = 1_000_000
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "okomo-bench"}}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

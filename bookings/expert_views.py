@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import services, slot_cache
 from .forms import BookingSettingsForm, DateExceptionForm, WeeklyHoursForm, format_ranges
 from .models import Booking, DateException, WeeklyHours
 from .offer import settings_for
@@ -107,6 +107,7 @@ def save_settings(request):
     if not form.is_valid():
         return _settings_page(request, settings_form=form)
     form.save()
+    slot_cache.changed(request.user.pk)
     messages.success(request, _("Your booking settings were saved."))
     return redirect("calendars:settings")
 
@@ -124,6 +125,7 @@ def save_weekly_hours(request):
             for day, ranges in form.ranges.items()
             for start, end in ranges
         )
+    slot_cache.changed(request.user.pk)
     messages.success(request, _("Your weekly hours were saved."))
     return redirect("calendars:settings")
 
@@ -141,6 +143,7 @@ def add_exception(request):
             [DateException(expert=request.user, date=day, start=s, end=e) for s, e in ranges]
             or [DateException(expert=request.user, date=day)]
         )
+    slot_cache.changed(request.user.pk)
     messages.success(request, _("The date was saved."))
     return redirect("calendars:settings")
 
@@ -149,4 +152,5 @@ def add_exception(request):
 @require_POST
 def delete_exception(request, day):
     DateException.objects.filter(expert=request.user, date=day).delete()
+    slot_cache.changed(request.user.pk)
     return redirect("calendars:settings")

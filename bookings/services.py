@@ -13,7 +13,7 @@ from calendars.models import CalendarConnection
 from calendars.tasks import queue_sync
 from calendars.tokens import call_with_token
 
-from . import emails, tasks
+from . import emails, slot_cache, tasks
 from .intervals import Interval
 from .models import Booking
 from .offer import offer_for, offered_slots
@@ -79,6 +79,7 @@ def request_booking(expert, *, start: datetime, customer: Customer, now: datetim
                 expires_at=now + timedelta(hours=offer.settings.request_hold_hours),
             )
             transaction.on_commit(lambda: emails.send_request_emails(booking))
+            transaction.on_commit(lambda: slot_cache.changed(expert.pk))
     except IntegrityError as exc:
         raise BookingError("taken") from exc
     logger.info("booking requested expert=%s booking=%s", expert.pk, booking.uuid)
@@ -127,6 +128,7 @@ def accept_booking(booking: Booking, *, now: datetime) -> Booking:
     booking.decided_at = now
     booking.outlook_state = Booking.Outlook.WRITING
     booking.save(update_fields=["status", "decided_at", "outlook_state"])
+    transaction.on_commit(lambda: slot_cache.changed(booking.expert_id))
     transaction.on_commit(lambda: _queue("write_outlook_event_task", booking.pk))
     transaction.on_commit(lambda: emails.send_accepted(booking))
     return booking
@@ -140,6 +142,7 @@ def decline_booking(booking: Booking, *, now: datetime) -> Booking:
     booking.status = Booking.Status.DECLINED
     booking.decided_at = now
     booking.save(update_fields=["status", "decided_at"])
+    transaction.on_commit(lambda: slot_cache.changed(booking.expert_id))
     transaction.on_commit(lambda: emails.send_declined(booking))
     return booking
 
@@ -163,6 +166,7 @@ def cancel_booking(booking: Booking, *, now: datetime, by_customer: bool) -> Boo
         fields.append("outlook_state")
         transaction.on_commit(lambda: _queue("remove_outlook_event_task", booking.pk))
     booking.save(update_fields=fields)
+    transaction.on_commit(lambda: slot_cache.changed(booking.expert_id))
     transaction.on_commit(lambda: emails.send_cancelled(booking, by_customer=by_customer))
     return booking
 
@@ -172,7 +176,11 @@ def expire_requests(*, now: datetime, expert=None) -> int:
     stale = Booking.objects.filter(status=Booking.Status.REQUESTED, expires_at__lte=now)
     if expert is not None:
         stale = stale.filter(expert=expert)
-    return stale.update(status=Booking.Status.EXPIRED)
+    experts = set(stale.values_list("expert_id", flat=True))
+    count = stale.update(status=Booking.Status.EXPIRED)
+    for expert_id in experts:
+        transaction.on_commit(lambda expert_id=expert_id: slot_cache.changed(expert_id))
+    return count
 
 
 def retry_outlook_writes(expert) -> int:

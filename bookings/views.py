@@ -1,10 +1,11 @@
 """The public booking pages: no customer account, the expert found by slug."""
 
+import json
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from experts import time_zones
 
-from . import services
+from . import services, slot_cache
 from .cancel_links import booking_uuid_from
 from .forms import BookingRequestForm
 from .intervals import Interval
@@ -89,8 +90,18 @@ def slots_json(request, slug):
             status=400,
         )
     now = timezone.now()
+    key = f"slots:{expert.pk}:{first}:{last}:{zone_name}:{now:%Y%m%d%H%M}"
+    body, version = slot_cache.get(expert.pk, key)
+    if body is None:
+        body = _slots_answer(expert, zone, first, last, now=now)
+        slot_cache.put(key, version, body)
+    return HttpResponse(body, content_type="application/json")
+
+
+def _slots_answer(expert, zone, first, last, *, now):
     window = Interval(
-        datetime.combine(first, time(0), tzinfo=zone), datetime.combine(last, time(0), tzinfo=zone)
+        datetime.combine(first, time(0), tzinfo=zone),
+        datetime.combine(last, time(0), tzinfo=zone),
     )
     days = {}
     for start in offered_slots(expert, window, now=now):
@@ -99,10 +110,10 @@ def slots_json(request, slug):
             {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "time": local.strftime("%H:%M")}
         )
     offer = offer_for(expert, now=now)
-    return JsonResponse(
+    return json.dumps(
         {
             "expert": {"name": expert.display_name, "time_zone": expert.time_zone},
-            "time_zone": zone_name,
+            "time_zone": str(zone),
             "appointment_minutes": offer.settings.appointment_minutes,
             "bookable_from": offer.bookable.start.isoformat() if offer.bookable else None,
             "bookable_until": offer.bookable.end.isoformat() if offer.bookable else None,

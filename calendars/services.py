@@ -5,6 +5,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from bookings import slot_cache
+
 from . import emails, graph
 from .encryption import encrypt
 from .identity import MicrosoftUnavailable, ReconnectNeeded, SignIn
@@ -39,6 +41,7 @@ def connect_calendar(expert, *, sign_in: SignIn, me: graph.Me) -> CalendarConnec
             "connected_at": timezone.now(),
         },
     )
+    transaction.on_commit(lambda: slot_cache.changed(expert.pk))
     logger.info("calendar connected expert=%s kind=%s", expert.pk, connection.account_kind)
     return connection
 
@@ -48,6 +51,7 @@ def disconnect_calendar(connection: CalendarConnection) -> None:
     """Forget the tokens and every busy time synced from this calendar."""
     BusyInterval.objects.filter(connection=connection).delete()
     connection.delete()
+    transaction.on_commit(lambda: slot_cache.changed(connection.expert_id))
     logger.info("calendar disconnected expert=%s", connection.expert_id)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from bookings import slot_cache
 from bookings.intervals import Interval
 
 from . import graph, services
@@ -145,6 +146,8 @@ def store_busy_intervals(
         BusyInterval.objects.filter(pk__in=stale).delete()
     if fresh:
         BusyInterval.objects.bulk_create(fresh)
+    if stale or fresh:
+        transaction.on_commit(lambda: slot_cache.changed(connection.expert_id))
     CalendarConnection.objects.filter(pk=connection.pk).update(
         last_sync_at=now,
         last_problem="",

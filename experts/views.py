@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from bookings import slot_cache
+
 from .forms import ProfileForm, SignInForm
 
 
@@ -38,6 +40,7 @@ def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        slot_cache.changed(request.user.pk)  # the time zone places the weekly hours
         response = redirect("experts:profile")
         _remember_language(response, request.user.language)
         messages.success(request, _("Your profile was saved."))

@@ -64,6 +64,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'okomo.sqlite3'}")
 }
+# Keep database connections open between requests: opening one costs more than a whole
+# cached slots answer. Health checks drop a connection the server closed meanwhile.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so overlap checks inside a transaction
     # cannot race on SQLite; the timeout lets concurrent writers queue instead of failing.
@@ -114,6 +118,10 @@ CACHES = {
         "KEY_PREFIX": "okomo",
     }
 }
+
+# Booking requests per client address and hour: enough for a person who retries a few
+# times, far too few for a script filling an expert's calendar.
+BOOKING_REQUESTS_PER_HOUR = env.int("BOOKING_REQUESTS_PER_HOUR", default=10)
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL

@@ -51,7 +51,7 @@ $BIN/python -m simulator --https-port "$SIM_HTTPS_PORT" --http-port "$SIM_HTTP_P
 pids+=($!)
 for _ in $(seq 50); do [ -f var/simulator/ca.pem ] && break; sleep 0.2; done
 
-$BIN/celery -A okomo worker --loglevel=INFO --concurrency=2 &
+$BIN/celery -A okomo worker --loglevel=INFO --pool threads --concurrency 8 &
 pids+=($!)
 $BIN/celery -A okomo beat --loglevel=INFO --schedule var/celerybeat-schedule &
 pids+=($!)

@@ -387,3 +387,22 @@ def test_slots_stay_on_the_grid_when_the_notice_cuts_into_the_day(client, bookab
     for slot in answer["days"].get(today.isoformat(), []):
         assert slot["time"][-2:] in ("00", "15", "30", "45"), slot
         assert slot["start"].endswith(":00Z")
+
+
+def test_cached_slots_follow_a_new_booking_and_new_hours_at_once(
+    client, bookable, expert, expert_client, django_capture_on_commit_callbacks
+):
+    day = a_day_ahead()
+    before = slots(client, expert, day, tz="Europe/Zurich")["days"][day.isoformat()]
+    assert "14:00" in [s["time"] for s in before]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bookings:submit", args=[expert.slug]), request_form(zurich(day, 14)))
+    after_booking = slots(client, expert, day, tz="Europe/Zurich")["days"][day.isoformat()]
+    expert_client.post(
+        reverse("bookings:save_weekly"), {f"day_{d}": "09:00-10:00" for d in range(7)}
+    )
+    after_hours = slots(client, expert, day, tz="Europe/Zurich")["days"][day.isoformat()]
+
+    assert "14:00" not in [s["time"] for s in after_booking]
+    assert [s["time"] for s in after_hours] == ["09:00", "09:15", "09:30"]

@@ -1,0 +1,45 @@
+"""Each benchmark runs on a tiny size (the figures themselves come from `make bench`)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.worker
+def test_every_benchmark_runs_on_a_tiny_size_and_reports_its_targets():
+    out = subprocess.run(
+        [sys.executable, "-m", "bench", "--tiny", "--no-write", "--db", "okomo_bench_tiny"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = out.stdout
+    for heading in (
+        "## 1. Slot finder",
+        "## 2. Booking page",
+        "## 3. Sync cycle",
+        "## 4. Booking contention",
+    ):
+        assert heading in report
+    assert "SQL queries per request: {'10 busy': 5, '20 busy': 5}" in report
+    assert "busy-interval writes; target 0: met" in report
+    assert "'302': 1" in report  # exactly one customer holds the slot
+
+
+def test_slot_finder_agrees_with_the_naive_reference():
+    from datetime import UTC, datetime
+
+    from bench.slot_finder import run
+
+    rows = run(sizes=[30], repeats=1, now=datetime(2026, 11, 23, 9, tzinfo=UTC))
+
+    assert rows[0]["slots"] > 0
+    assert json.dumps(rows)
