@@ -16,7 +16,7 @@ from django.conf import settings
 from bookings.intervals import Interval
 
 from .busy import CalendarEvent
-from .transport import MicrosoftSession
+from .transport import shared_session
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def read_calendar_view(
     access_token: str, window: Interval, *, sleep=time.sleep
 ) -> list[CalendarEvent]:
     """Every event overlapping `window` in the default calendar, recurring series expanded."""
-    session = MicrosoftSession()
+    session = shared_session()
     url = settings.MICROSOFT_GRAPH_URL + "/me/calendarView"
     params = {
         "startDateTime": _graph_instant(window.start),
@@ -187,7 +187,7 @@ def _request(method, path, access_token, *, params=None, json=None, headers=None
     all_headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
     all_headers.update(headers or {})
     try:
-        response = (session or MicrosoftSession()).request(
+        response = (session or shared_session()).request(
             method, url, params=params, json=json, headers=all_headers
         )
     except requests.RequestException as exc:

@@ -13,7 +13,7 @@ import msal
 import requests
 from django.conf import settings
 
-from .transport import MicrosoftSession
+from .transport import shared_session
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def _application(cache=None):
             # Instance discovery would ask login.microsoftonline.com about any other host;
             # the public cloud needs none of it (brief §3).
             instance_discovery=False,
-            http_client=MicrosoftSession(),
+            http_client=shared_session(),
             http_cache=_http_cache,
             token_cache=cache,
         )

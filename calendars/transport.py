@@ -1,7 +1,11 @@
 """The HTTP session used for every exchange with Microsoft (MSAL and Graph)."""
 
+import threading
+
 import requests
 from django.conf import settings
+
+_local = threading.local()
 
 
 class MicrosoftSession(requests.Session):
@@ -19,3 +23,14 @@ class MicrosoftSession(requests.Session):
         # MSAL calls its http_client without a timeout; give every call one.
         kwargs.setdefault("timeout", settings.MICROSOFT_TIMEOUT)
         return super().request(method, url, **kwargs)
+
+
+def shared_session() -> MicrosoftSession:
+    """This thread's session: kept-alive TLS connections instead of a handshake per call.
+
+    Rebuilt when the configured CA changes (tests point the app at a new simulator).
+    """
+    session = getattr(_local, "session", None)
+    if session is None or session.verify != (settings.MICROSOFT_CA_BUNDLE or True):
+        session = _local.session = MicrosoftSession()
+    return session

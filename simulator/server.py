@@ -1,16 +1,15 @@
 """The simulator process: one app, served over https (tokens, Graph) and http (browser pages)."""
 
 import argparse
-import logging
 import os
 import signal
-import ssl
 import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from . import demo, events
 from .app import Context, SimulatorApp
@@ -51,26 +50,25 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    # Werkzeug logs every request; the simulator's own request log is at /_sim/requests.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     ca_path, cert_path, key_path = ensure_certificates(args.state_dir)
     state = State(args.client_id, args.client_secret, args.redirect_uris or DEFAULT_REDIRECT_URIS)
     context = Context(state)
     app = SimulatorApp(context)
 
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(cert_path, key_path)
-    https = make_server(args.host, args.https_port, app, threaded=True, ssl_context=tls)
-    http = make_server(args.host, args.http_port, app, threaded=True)
-    context.https_base = f"https://{args.host}:{https.server_port}"
-    context.http_base = f"http://{args.host}:{http.server_port}"
+    https = _server(args.host, args.https_port, app)
+    https.ssl_adapter = BuiltinSSLAdapter(str(cert_path), str(key_path))
+    http = _server(args.host, args.http_port, app)
+    for server in (https, http):
+        server.prepare()  # binds, so a port 0 is now a real port
+    context.https_base = f"https://{args.host}:{https.bind_addr[1]}"
+    context.http_base = f"http://{args.host}:{http.bind_addr[1]}"
     if args.seed_demo:
         persona = state.personas[DEMO_USER]
         for payload in demo.demo_events(datetime.now(UTC).date()):
             event = events.build_event(payload, mailbox_zone=persona.time_zone, now=state.now())
             state.mailbox(DEMO_USER)[event["id"]] = event
 
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (https, http)]
+    threads = [threading.Thread(target=s.serve, daemon=True) for s in (https, http)]
     for thread in threads:
         thread.start()
     print(
@@ -83,5 +81,11 @@ def main(argv=None):
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
     for server in (https, http):
-        server.shutdown()
+        server.stop()
     sys.exit(0)
+
+
+def _server(host, port, app):
+    # cheroot keeps connections alive as Graph does (Werkzeug's server closes every one),
+    # so clients pay one TLS handshake per connection, not per request.
+    return wsgi.Server((host, port), app, numthreads=32, request_queue_size=256, timeout=30)
