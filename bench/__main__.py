@@ -32,7 +32,7 @@ SIZES = {
 def run_part(name, options, db_name):
     os.environ["BENCH_DB_NAME"] = db_name
     if name == "slots":
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
         import django
 
         django.setup()
@@ -88,7 +88,7 @@ def main():
             sys.stderr.write(out.stdout + out.stderr)
             raise SystemExit(f"benchmark {part} failed")
         results[part] = json.loads(out.stdout.strip().splitlines()[-1])
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
 
     django.setup()

@@ -23,7 +23,7 @@ def use_database(name):
     admin.close()
     url = f"postgres://postgres@127.0.0.1:5432/{name}"
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
 
     django.setup()

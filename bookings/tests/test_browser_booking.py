@@ -2,6 +2,7 @@
 
 import re
 import time
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -71,8 +72,11 @@ def test_customer_books_expert_accepts_outlook_follows_customer_cancels(
     tab.set_default_timeout(15_000)
     tab.goto(f"{live_server.url}/book/{expert.slug}/")
     expect(tab.locator("#id_time_zone_picker")).to_have_value("America/New_York")
-    while not tab.locator(f'[data-day="{day}"]').count():
+    shown = datetime.now(ZoneInfo("America/New_York")).date().replace(day=1)
+    while (shown.year, shown.month) < (day.year, day.month):
+        expect(tab.locator(f'[data-day="{shown}"]')).to_be_attached()  # month drawn
         tab.locator("#next-month").click()
+        shown = (shown + timedelta(days=32)).replace(day=1)
     tab.locator(f'[data-day="{day}"]').click()
     times = tab.locator("#time-list .slot")
     expect(times.first).to_be_visible()
