@@ -69,7 +69,7 @@ def render(results, *, machine, when, size):
     st = sync["statements"]
     lines += [
         "",
-        "## 3. Sync cycle through a real Celery worker (threads pool, 32)",
+        "## 3. Sync cycle through a real Celery worker (threads pool, 8)",
         "",
         f"{sync['calendars']:,} connected calendars, {sync['events']} events each in the window, the"
         f" simulator adding {sync['latency_ms']} ms to every request (set-up took {sync['setup_s']:.0f} s).",

@@ -19,7 +19,7 @@ REDIRECT = "http://localhost/calendars/microsoft/callback/"
 CONTOSO = "72f988bf-0000-4000-8000-00000000c0de"
 # Sync is I/O-bound (three Graph round trips per calendar here), so one worker process runs
 # many syncs at once in threads; see README "Production".
-WORKER_POOL = ["--pool", "threads", "--concurrency", "32"]
+WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", "--pool threads --concurrency 8").split()
 
 
 def start_simulator():

@@ -51,6 +51,9 @@ class CalendarConnection(models.Model):
     # Set only while a sync runs: a second sync of the same calendar waits its turn.
     sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     sync_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # SHA-256 of the stored busy intervals: an unchanged calendar is recognised without
+    # reading them back (the common case, every 30 minutes).
+    busy_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     last_problem = models.TextField(_("last problem"), blank=True)
     last_problem_kind = models.CharField(
         _("kind of last problem"), max_length=20, choices=ProblemKind.choices, blank=True

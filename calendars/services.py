@@ -33,6 +33,7 @@ def connect_calendar(expert, *, sign_in: SignIn, me: graph.Me) -> CalendarConnec
             "account_name": me.display_name or sign_in.name,
             "account_kind": kind.PERSONAL if sign_in.is_personal_account else kind.WORK,
             "token_cache": encrypt(sign_in.token_cache),
+            "busy_fingerprint": "",
             "status": CalendarConnection.Status.CONNECTED,
             "last_problem": "",
             "last_problem_kind": "",

@@ -1,5 +1,6 @@
 """Calendar sync: Graph's calendarView → BusyInterval rows, all or nothing."""
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -130,6 +131,19 @@ def store_busy_intervals(
     connection: CalendarConnection, intervals: list[Interval], *, now: datetime
 ) -> tuple[int, int]:
     """Make the stored intervals equal `intervals`, touching only rows that differ."""
+    fingerprint = _fingerprint(intervals)
+    done = {
+        "last_sync_at": now,
+        "last_problem": "",
+        "last_problem_kind": "",
+        "last_problem_at": None,
+        "status": CalendarConnection.Status.CONNECTED,
+    }
+    unchanged = CalendarConnection.objects.filter(
+        pk=connection.pk, busy_fingerprint=fingerprint
+    ).update(**done)
+    if unchanged:
+        return 0, 0
     wanted = {(i.start, i.end) for i in intervals}
     stored = dict(
         ((start, end), pk)
@@ -148,11 +162,12 @@ def store_busy_intervals(
         BusyInterval.objects.bulk_create(fresh)
     if stale or fresh:
         transaction.on_commit(lambda: slot_cache.changed(connection.expert_id))
-    CalendarConnection.objects.filter(pk=connection.pk).update(
-        last_sync_at=now,
-        last_problem="",
-        last_problem_kind="",
-        last_problem_at=None,
-        status=CalendarConnection.Status.CONNECTED,
-    )
+    CalendarConnection.objects.filter(pk=connection.pk).update(busy_fingerprint=fingerprint, **done)
     return len(fresh), len(stale)
+
+
+def _fingerprint(intervals):
+    digest = hashlib.sha256()
+    for interval in intervals:
+        digest.update(f"{interval.start.timestamp()}-{interval.end.timestamp()};".encode())
+    return digest.hexdigest()
