@@ -88,7 +88,9 @@ def render(results, *, machine, when, size):
         f" ({st['changed']['busy_interval_writes']} busy-interval writes), unchanged"
         f" {st['unchanged']['statements']} ({st['unchanged']['busy_interval_writes']} busy-interval writes;"
         f" target 0: {_ok(st['unchanged']['busy_interval_writes'] == 0)}).",
-        f"- CPU per calendar: target < 10 ms: {_ok(max(sync['changed']['cpu_ms_per_calendar'], sync['unchanged']['cpu_ms_per_calendar']) < 10)}.",
+        f"- CPU per calendar (target < 10 ms): steady state, calendar unchanged {sync['unchanged']['cpu_ms_per_calendar']:.1f} ms:"
+        f" {_ok(sync['unchanged']['cpu_ms_per_calendar'] < 10)}; first sync, every interval new"
+        f" {sync['changed']['cpu_ms_per_calendar']:.1f} ms: {_ok(sync['changed']['cpu_ms_per_calendar'] < 10)}.",
         f"- Calendars one 2-core worker host keeps fresh every 30 minutes: {sync['per_host_30min_measured']:,.0f}"
         f" at the measured rate, {sync['per_host_30min_cpu_bound']:,.0f} if CPU were the only limit"
         f" (target ≥ 10,000: {_ok(min(sync['per_host_30min_measured'], sync['per_host_30min_cpu_bound']) >= 10_000)}).",

@@ -6,8 +6,8 @@ from django.utils import timezone
 from . import outlook, services
 from .models import Booking
 
-# Outlook writes retry with exponential backoff (about 10 s, 20 s, 40 s, … up to 10 min)
-# for an hour or so; after that the expert sees the honest failed state.
+# Outlook writes retry with exponential backoff (about 10 s, 20 s, 40 s, … at most 10 min
+# apart, about half an hour in all); after that the expert sees the honest failed state.
 RETRY = {
     "autoretry_for": (outlook.TryLater,),
     "retry_backoff": 10,

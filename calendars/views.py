@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bookings.expert_views import availability_context
 from bookings.services import retry_outlook_writes
 
 from . import graph, identity, services, sync, tasks
@@ -23,8 +24,6 @@ PROBLEM_SESSION_KEY = "microsoft_connect_problem"
 @login_required
 def settings_page(request, availability=None, status=200):
     """Manage availabilities & calendars (the availability forms come from bookings)."""
-    from bookings.expert_views import availability_context
-
     connection = CalendarConnection.objects.for_expert(request.user).first()
     return render(
         request,
