@@ -1,6 +1,5 @@
 """Each benchmark runs on a tiny size (the figures themselves come from `make bench`)."""
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -37,9 +36,13 @@ def test_every_benchmark_runs_on_a_tiny_size_and_reports_its_targets():
 def test_slot_finder_agrees_with_the_naive_reference():
     from datetime import UTC, datetime
 
-    from bench.slot_finder import run
+    from bench.slot_finder import LENGTH, STEP, naive_slots, scenario
+    from bookings.slots import free_slots
 
-    rows = run(sizes=[30], repeats=1, now=datetime(2026, 11, 23, 9, tzinfo=UTC))
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    available, busy = scenario(300, now=now)
 
-    assert rows[0]["slots"] > 0
-    assert json.dumps(rows)
+    fast = free_slots(available, busy, length=LENGTH, step=STEP, not_before=now)
+
+    assert fast == naive_slots(available, busy, not_before=now)
+    assert 0 < len(fast) < len(naive_slots(available, [], not_before=now))

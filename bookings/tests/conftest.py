@@ -26,6 +26,15 @@ def a_day_ahead(days=3):
     return (timezone.now().astimezone(ZURICH) + timedelta(days=days)).date()
 
 
+def busy_in_zurich(day, start_hour, end_hour, subject="Busy"):
+    """A busy Outlook event on `day`, as the simulator's control API takes it."""
+    return {
+        "subject": subject,
+        "start": {"dateTime": f"{day}T{start_hour:02d}:00:00", "timeZone": "Europe/Zurich"},
+        "end": {"dateTime": f"{day}T{end_hour:02d}:00:00", "timeZone": "Europe/Zurich"},
+    }
+
+
 def zurich(day, hour, minute=0):
     return datetime.combine(day, time(hour, minute), tzinfo=ZURICH).astimezone(UTC)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from bookings import outlook, services
 from bookings.cancel_links import cancel_url
 from bookings.models import Booking
-from bookings.tests.conftest import a_day_ahead, zurich
+from bookings.tests.conftest import a_day_ahead, busy_in_zurich, zurich
 from conftest import WORK, local_path
 
 pytestmark = pytest.mark.django_db
@@ -41,16 +41,7 @@ def test_busy_outlook_times_are_not_offered_in_the_customers_zone(
     client, connected, simulator, expert
 ):
     day = a_day_ahead()
-    simulator.add_events(
-        WORK,
-        [
-            {
-                "subject": "Busy",
-                "start": {"dateTime": f"{day}T10:00:00", "timeZone": "Europe/Zurich"},
-                "end": {"dateTime": f"{day}T11:00:00", "timeZone": "Europe/Zurich"},
-            }
-        ],
-    )
+    simulator.add_events(WORK, [busy_in_zurich(day, 10, 11)])
     connected.resync()
 
     answer = slots(client, expert, day, tz="Europe/Zurich")
@@ -195,16 +186,7 @@ def test_booking_requests_are_rate_limited_per_address(client, bookable, expert)
 
 def test_time_that_became_busy_since_the_sync_is_refused(client, connected, simulator, expert):
     day = a_day_ahead()
-    simulator.add_events(
-        WORK,
-        [
-            {
-                "subject": "Just booked in Outlook",
-                "start": {"dateTime": f"{day}T14:00:00", "timeZone": "Europe/Zurich"},
-                "end": {"dateTime": f"{day}T15:00:00", "timeZone": "Europe/Zurich"},
-            }
-        ],
-    )
+    simulator.add_events(WORK, [busy_in_zurich(day, 14, 15, subject="Just booked in Outlook")])
     simulator.clear_requests()
 
     response = client.post(

@@ -10,7 +10,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from bookings.models import Booking
-from bookings.tests.conftest import a_day_ahead, open_every_day, zurich
+from bookings.tests.conftest import a_day_ahead, busy_in_zurich, open_every_day, zurich
 from calendars.models import CalendarConnection
 from conftest import WORK
 
@@ -41,16 +41,7 @@ def test_customer_books_expert_accepts_outlook_follows_customer_cancels(
     open_every_day(expert)
     day = a_day_ahead(4)
     # Busy in Outlook 10:00-11:00 in Zurich.
-    simulator.add_events(
-        WORK,
-        [
-            {
-                "subject": "Private: doctor",
-                "start": {"dateTime": f"{day}T10:00:00", "timeZone": "Europe/Zurich"},
-                "end": {"dateTime": f"{day}T11:00:00", "timeZone": "Europe/Zurich"},
-            }
-        ],
-    )
+    simulator.add_events(WORK, [busy_in_zurich(day, 10, 11, subject="Private: doctor")])
 
     # The expert signs in and connects through the simulator's pages; the worker syncs.
     page.goto(f"{live_server.url}/sign-in/")
