@@ -59,7 +59,15 @@ def _page(request, expert, form=None, error=None, status=200):
 @require_GET
 def slots_json(request, slug):
     """Free start times, grouped by the customer's local day (see README, "Slots API")."""
-    expert = _expert(slug)
+    # Only the id is needed to find a cached answer; the whole expert only on a miss.
+    expert_id = (
+        get_user_model()
+        .objects.filter(slug=slug, is_active=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if expert_id is None:
+        raise Http404
     zone_name = request.GET.get("tz", "UTC")
     if zone_name not in time_zones.known():
         return JsonResponse(
@@ -90,10 +98,10 @@ def slots_json(request, slug):
             status=400,
         )
     now = timezone.now()
-    key = f"slots:{expert.pk}:{first}:{last}:{zone_name}:{now:%Y%m%d%H%M}"
-    body, version = slot_cache.get(expert.pk, key)
+    key = f"slots:{expert_id}:{first}:{last}:{zone_name}:{now:%Y%m%d%H%M}"
+    body, version = slot_cache.get(expert_id, key)
     if body is None:
-        body = _slots_answer(expert, zone, first, last, now=now)
+        body = _slots_answer(_expert(slug), zone, first, last, now=now)
         slot_cache.put(key, version, body)
     return HttpResponse(body, content_type="application/json")
 
