@@ -42,7 +42,12 @@ def simulator_process(tmp_path_factory):
 @pytest.fixture
 def simulator(simulator_process, settings):
     """The simulator, reset, with the app's Microsoft settings pointing at it."""
+    from calendars import identity
+
     simulator_process.reset()
+    # MSAL remembers Retry-After answers per process and holds back similar token requests
+    # (brief §3); each test starts as a fresh process would.
+    identity._http_cache.clear()
     settings.MICROSOFT_CLIENT_ID = CLIENT_ID
     settings.MICROSOFT_CLIENT_SECRET = CLIENT_SECRET
     settings.MICROSOFT_AUTHORITY = f"{simulator_process.https_base}/common"
