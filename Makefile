@@ -16,7 +16,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 messages: install
-	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
 run: install messages
 	scripts/run.sh

@@ -1,7 +1,9 @@
 """Shared fixtures: experts, and one real Microsoft simulator process per test session."""
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,60 @@ def simulator(simulator_process, settings):
     settings.MICROSOFT_GRAPH_URL = f"{simulator_process.https_base}/v1.0"
     settings.MICROSOFT_CA_BUNDLE = str(simulator_process.ca_path)
     return simulator_process
+
+
+@pytest.fixture
+def run_effects():
+    """Carry out, in this process, every outbox effect due by now (or by `later`): what a
+    worker would do after the commit. Returns how many were taken."""
+    from django.utils import timezone
+
+    from outbox.services import perform_due
+
+    def run(later=None):
+        return perform_due(now=later or timezone.now())
+
+    return run
+
+
+CLOSED_PORT_REDIS = "redis://127.0.0.1:9/0"  # port 9 (discard): nothing listens there
+
+
+def use_broker(url):
+    """Point this process's Celery app at another broker (its pools are rebuilt lazily)."""
+    from kombu import pools
+
+    from okomo.celery import app
+
+    app.conf.broker_url = url
+    pools.reset()  # kombu's producer pools are global, keyed by connection
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Redis unreachable for this process, as cache and as broker, until the test ends
+    (or calls the returned function to bring it back)."""
+    from okomo.celery import app
+
+    working_broker = app.conf.broker_url
+    working_caches = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CLOSED_PORT_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    use_broker(CLOSED_PORT_REDIS)
+
+    def back():
+        settings.CACHES = working_caches
+        use_broker(working_broker)
+
+    yield back
+    use_broker(working_broker)
 
 
 @pytest.fixture
@@ -170,12 +226,13 @@ def celery_queue():
         connection.default_channel.queue_delete(queue)
 
 
-@pytest.fixture
-def celery_worker(simulator, settings, celery_queue):
-    """A real Celery worker with an embedded beat, on Redis, on a queue of its own.
+def start_celery_worker(settings, queue, *, concurrency=2, environment=None):
+    """Start a real Celery worker with an embedded beat, on Redis, on `queue`.
 
-    Sync intervals are shortened to seconds; the worker talks to the test database and to
-    the simulator exactly as a production worker talks to its database and to Microsoft.
+    Sync intervals are shortened to seconds unless `environment` (variables for the worker)
+    says otherwise; the worker talks to the test database and to the simulator exactly as a
+    production worker talks to its database and to Microsoft. `process.log_path` is its log;
+    stop it with stop_celery_worker().
     """
     from django.db import connection
 
@@ -183,7 +240,7 @@ def celery_worker(simulator, settings, celery_queue):
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
-        "CELERY_QUEUE": celery_queue,
+        "CELERY_QUEUE": queue,
         "CALENDAR_SYNC_INTERVAL": "4",
         "CALENDAR_SYNC_DISPATCH_INTERVAL": "0.5",
         "MICROSOFT_CLIENT_ID": settings.MICROSOFT_CLIENT_ID,
@@ -192,6 +249,7 @@ def celery_worker(simulator, settings, celery_queue):
         "MICROSOFT_GRAPH_URL": settings.MICROSOFT_GRAPH_URL,
         "MICROSOFT_CA_BUNDLE": settings.MICROSOFT_CA_BUNDLE,
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        **(environment or {}),
     }
     log = (workdir / "worker.log").open("w")
     process = subprocess.Popen(
@@ -204,7 +262,7 @@ def celery_worker(simulator, settings, celery_queue):
             "--schedule",
             str(workdir / "beat-schedule"),
             "--concurrency",
-            "2",
+            str(concurrency),
             "--pool",
             "threads",
             "--loglevel",
@@ -214,15 +272,34 @@ def celery_worker(simulator, settings, celery_queue):
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=Path(__file__).resolve().parent,
+        # A process group of its own, so the embedded beat (a child process) can be stopped
+        # with the worker even after the worker itself was killed.
+        start_new_session=True,
     )
     process.log_path = workdir / "worker.log"
+    process.log_file = log
+    return process
+
+
+def stop_celery_worker(process):
+    """Stop a worker from start_celery_worker() and its embedded beat, which outlives a
+    worker killed with SIGKILL."""
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    process.log_file.close()
+
+
+@pytest.fixture
+def celery_worker(simulator, settings, celery_queue):
+    """A real Celery worker with an embedded beat, on Redis, on a queue of its own."""
+    process = start_celery_worker(settings, celery_queue)
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    stop_celery_worker(process)
 
 
 @pytest.fixture(autouse=True)

@@ -19,12 +19,20 @@ SIZES = {
         "page": {"busy": 1_000, "seconds": 10.0, "requests": 20_000},
         "sync": {"calendars": 1_000, "events": 300, "latency_ms": 50},
         "race": {"customers": 50},
+        "drill": {"customers": 40, "accepts": 20, "outage_s": 10.0, "clients": 4},
     },
     "tiny": {
         "slots": {"sizes": [10, 50], "repeats": 3},
         "page": {"busy": 20, "seconds": 0.5, "requests": 40},
         "sync": {"calendars": 3, "events": 20, "latency_ms": 5, "timeout": 60},
         "race": {"customers": 5},
+        "drill": {
+            "customers": 4,
+            "accepts": 2,
+            "outage_s": 3.0,
+            "clients": 2,
+            "recover_timeout": 40.0,
+        },
     },
 }
 
@@ -43,6 +51,10 @@ def run_part(name, options, db_name):
         from . import sync_cycle
 
         return sync_cycle.run(**options)
+    if name == "drill":
+        from . import fault_drill
+
+        return fault_drill.run(**options)
     environment.use_database(f"{db_name}_{name}")
     if name == "page":
         from . import booking_page
@@ -56,7 +68,7 @@ def run_part(name, options, db_name):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tiny", action="store_true", help="smallest sizes: checks that it runs")
-    parser.add_argument("--part", choices=["slots", "page", "sync", "race"])
+    parser.add_argument("--part", choices=["slots", "page", "sync", "race", "drill"])
     parser.add_argument("--options", default="{}")
     parser.add_argument("--db", default="okomo_bench")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = _("Bookings")
+
+    def ready(self):
+        from calendars.signals import busy_times_changed
+
+        from . import (
+            effects,  # noqa: F401  (registers the outbox handlers)
+            slot_cache,
+        )
+
+        busy_times_changed.connect(slot_cache.on_busy_times_changed)

@@ -1,4 +1,8 @@
-"""Mails about bookings, each in its recipient's language and time zone."""
+"""Mails about bookings, each in its recipient's language and time zone.
+
+Every mail is an outbox effect (see bookings/effects.py): these functions only build the
+message from the booking as it is when the mail goes out.
+"""
 
 from datetime import UTC
 from zoneinfo import ZoneInfo
@@ -12,18 +16,18 @@ from django.utils import timezone, translation
 from .cancel_links import cancel_url
 
 
-def _send(template, *, to, language, zone, context, attachments=()):
+def _message(template, *, to, language, zone, context, attachments=()) -> EmailMessage:
     with translation.override(language), timezone.override(ZoneInfo(zone)):
-        subject = render_to_string(f"bookings/email/{template}_subject.txt", context).strip()
+        subject = render_to_string(f"bookings/email/{template}_subject.txt", context)
         body = render_to_string(f"bookings/email/{template}.txt", context)
-    message = EmailMessage(subject, body, None, [to])
+    # A subject is one line whatever a customer typed into their name.
+    message = EmailMessage(" ".join(subject.split()), body, None, [to])
     for attachment in attachments:
         message.attach(*attachment)
-    message.send()
+    return message
 
 
-def _customer(template, booking, **extra):
-    attachments = extra.pop("attachments", ())
+def _to_customer(template, booking, attachments=(), **extra):
     context = {
         "booking": booking,
         "expert": booking.expert,
@@ -31,7 +35,7 @@ def _customer(template, booking, **extra):
         "cancel_url": cancel_url(booking),
         **extra,
     }
-    _send(
+    return _message(
         template,
         to=booking.customer_email,
         language=booking.customer_language,
@@ -41,10 +45,13 @@ def _customer(template, booking, **extra):
     )
 
 
-def send_request_emails(booking):
-    _customer("request_received", booking)
+def request_received(booking):
+    return _to_customer("request_received", booking)
+
+
+def new_request(booking):
     expert = booking.expert
-    _send(
+    return _message(
         "new_request",
         to=expert.email,
         language=expert.language,
@@ -58,18 +65,28 @@ def send_request_emails(booking):
     )
 
 
-def send_accepted(booking):
-    _customer(
+def accepted(booking):
+    return _to_customer(
         "accepted", booking, attachments=[("okomo-appointment.ics", ics(booking), "text/calendar")]
     )
 
 
-def send_declined(booking):
-    _customer("declined", booking)
+def declined(booking):
+    return _to_customer("declined", booking)
 
 
-def send_cancelled(booking, *, by_customer):
-    _customer("cancelled", booking, by_customer=by_customer)
+def cancelled(booking, *, by_customer=False):
+    return _to_customer("cancelled", booking, by_customer=by_customer)
+
+
+# The mails an effect can name (bookings.effects sends them).
+MAILS = {
+    "request_received": request_received,
+    "new_request": new_request,
+    "accepted": accepted,
+    "declined": declined,
+    "cancelled": cancelled,
+}
 
 
 def ics(booking) -> str:

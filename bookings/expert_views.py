@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services, slot_cache
+from . import effects, services, slot_cache
 from .forms import BookingSettingsForm, DateExceptionForm, WeeklyHoursForm, format_ranges
 from .models import Booking, DateException, WeeklyHours
 from .offer import settings_for
@@ -19,17 +19,20 @@ def expert_list(request):
     now = timezone.now()
     services.expire_requests(now=now, expert=request.user)
     bookings = Booking.objects.for_expert(request.user)
-    return render(
-        request,
-        "bookings/expert_list.html",
-        {
-            "requests": bookings.filter(status=Booking.Status.REQUESTED, expires_at__gt=now),
-            "upcoming": bookings.filter(status=Booking.Status.ACCEPTED, end__gt=now),
-            "closed": bookings.exclude(status__in=[Booking.Status.REQUESTED])
+    sections = {
+        "requests": list(bookings.filter(status=Booking.Status.REQUESTED, expires_at__gt=now)),
+        "upcoming": list(bookings.filter(status=Booking.Status.ACCEPTED, end__gt=now)),
+        "closed": list(
+            bookings.exclude(status__in=[Booking.Status.REQUESTED])
             .exclude(status=Booking.Status.ACCEPTED, end__gt=now)
-            .order_by("-start")[:30],
-        },
-    )
+            .order_by("-start")[:30]
+        ),
+    }
+    listed = [booking for section in sections.values() for booking in section]
+    failed = effects.failed_mails(listed)
+    for booking in listed:
+        booking.failed_mails = failed.get(booking.pk, [])
+    return render(request, "bookings/expert_list.html", sections)
 
 
 def _act(request, uuid, action, done_message):

@@ -1,13 +1,15 @@
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from experts.forms import time_zone_choices
 
 from .models import BookingSettings
+from .text import clean_multiline, single_line
 
 RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -17,12 +19,31 @@ def no_markup(value):
         raise ValidationError(_("Please use letters only, without < or >."))
 
 
+# Offered times lie between now and the booking horizon (at most 92 days ahead). A start
+# further off cannot come from the list, and near year 1 or 9999 its arithmetic overflows. Two
+# days back still count as "from the list", so a page left open overnight gets the sentence
+# that the time is gone rather than this one.
+START_NOT_BEFORE = timedelta(days=2)
+FAR_AHEAD = timedelta(days=2 * 366)
+
+
+class MultilineTextField(forms.CharField):
+    """Free text: line breaks as LF, tabs kept, other control characters silently dropped."""
+
+    def to_python(self, value):
+        return clean_multiline(super().to_python(value))
+
+
 class BookingRequestForm(forms.Form):
     start = forms.CharField(widget=forms.HiddenInput)
     time_zone = forms.ChoiceField(label=_("Your time zone"), choices=time_zone_choices)
-    name = forms.CharField(label=_("Your name"), max_length=100, validators=[no_markup])
-    email = forms.EmailField(label=_("Your email address"), max_length=254)
-    message = forms.CharField(
+    name = forms.CharField(
+        label=_("Your name"), max_length=100, validators=[single_line, no_markup]
+    )
+    email = forms.EmailField(
+        label=_("Your email address"), max_length=254, validators=[single_line]
+    )
+    message = MultilineTextField(
         label=_("Message (optional)"),
         max_length=1000,
         required=False,
@@ -33,13 +54,18 @@ class BookingRequestForm(forms.Form):
     )
 
     def clean_start(self):
+        refusal = ValidationError(_("Please pick a time from the list."), code="not_a_slot")
         try:
             moment = datetime.fromisoformat(self.cleaned_data["start"].replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValidationError(_("Please pick a time from the list.")) from exc
-        if moment.tzinfo is None:
-            raise ValidationError(_("Please pick a time from the list."))
-        return moment.astimezone(UTC)
+            if moment.tzinfo is None:
+                raise refusal
+            moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError) as exc:
+            raise refusal from exc
+        now = timezone.now()
+        if not now - START_NOT_BEFORE <= moment <= now + FAR_AHEAD:
+            raise refusal
+        return moment
 
 
 def parse_ranges(text):
@@ -112,6 +138,17 @@ class DateExceptionForm(forms.Form):
         help_text=_("Empty: a day off."),
         widget=forms.TextInput(attrs={"placeholder": _("day off")}),
     )
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        # A day before today (a day of slack for the zones ahead of UTC) or past any horizon
+        # would never be offered; near year 9999 the day after it does not even exist.
+        today = timezone.now().date()
+        if not today - timedelta(days=1) <= day <= today + FAR_AHEAD:
+            raise ValidationError(
+                _("Please pick a date from today up to two years ahead."), code="out_of_range"
+            )
+        return day
 
     def clean_hours(self):
         return parse_ranges(self.cleaned_data.get("hours", ""))

@@ -126,10 +126,10 @@ class Booking(models.Model):
         NONE = "", _("not in Outlook")
         WRITING = "writing", _("waiting to be written to your Outlook calendar")
         WRITTEN = "written", _("in your Outlook calendar")
-        WRITE_FAILED = "write_failed", _("could not be written: reconnect your calendar")
+        WRITE_FAILED = "write_failed", _("could not be written to your Outlook calendar")
         REMOVING = "removing", _("waiting to be removed from your Outlook calendar")
         REMOVED = "removed", _("removed from your Outlook calendar")
-        REMOVE_FAILED = "remove_failed", _("could not be removed: reconnect your calendar")
+        REMOVE_FAILED = "remove_failed", _("could not be removed from your Outlook calendar")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     expert = models.ForeignKey(

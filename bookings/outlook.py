@@ -13,14 +13,11 @@ from calendars.identity import MicrosoftUnavailable, ReconnectNeeded
 from calendars.models import CalendarConnection
 from calendars.tasks import queue_sync
 from calendars.tokens import call_with_token
+from outbox.handlers import GiveUp, TryLater
 
 from .models import Booking
 
 logger = logging.getLogger(__name__)
-
-
-class TryLater(Exception):
-    """Microsoft could not be reached; the task retries with backoff."""
 
 
 def event_payload(booking: Booking) -> dict:
@@ -62,29 +59,17 @@ def event_payload(booking: Booking) -> dict:
 
 def write_event(booking_id: int) -> bool:
     """Write the accepted booking's event; True when it was cancelled meanwhile and the
-    fresh event must be removed again."""
+    fresh event must be removed again.
+
+    Raises TryLater while Microsoft cannot be reached, GiveUp when it refuses the event.
+    """
     booking = Booking.objects.select_related("expert").filter(pk=booking_id).first()
     if booking is None or booking.status != Booking.Status.ACCEPTED:
         return False
     if booking.outlook_state == Booking.Outlook.WRITTEN:
         return False
     connection = _connection(booking)
-    if connection is None:
-        _set(booking, Booking.Outlook.WRITE_FAILED, "no calendar connected")
-        return False
-    try:
-        created = call_with_token(
-            connection, lambda token: graph.create_event(token, event_payload(booking))
-        )
-    except ReconnectNeeded as exc:
-        services.mark_reconnect_needed(connection, str(exc))
-        _set(booking, Booking.Outlook.WRITE_FAILED, str(exc))
-        return False
-    except (MicrosoftUnavailable, graph.GraphError) as exc:
-        if isinstance(exc, graph.GraphError) and exc.permanent:
-            _set(booking, Booking.Outlook.WRITE_FAILED, str(exc))
-            return False
-        raise TryLater(str(exc)) from exc
+    created = _call(connection, lambda token: graph.create_event(token, event_payload(booking)))
     # A cancellation may have arrived while the event was being written.
     written = Booking.objects.filter(pk=booking.pk, status=Booking.Status.ACCEPTED).update(
         outlook_event_id=created.id, outlook_state=Booking.Outlook.WRITTEN, outlook_problem=""
@@ -97,6 +82,7 @@ def write_event(booking_id: int) -> bool:
 
 
 def remove_event(booking_id: int) -> None:
+    """Remove a cancelled booking's event; raises TryLater or GiveUp as write_event does."""
     booking = Booking.objects.select_related("expert").filter(pk=booking_id).first()
     if booking is None or booking.status != Booking.Status.CANCELLED:
         return
@@ -106,31 +92,36 @@ def remove_event(booking_id: int) -> None:
         _set(booking, Booking.Outlook.REMOVED, "")
         return
     connection = _connection(booking)
-    if connection is None:
-        _set(booking, Booking.Outlook.REMOVE_FAILED, "no calendar connected")
-        return
-    try:
-        call_with_token(
-            connection, lambda token: graph.delete_event(token, booking.outlook_event_id)
-        )
-    except ReconnectNeeded as exc:
-        services.mark_reconnect_needed(connection, str(exc))
-        _set(booking, Booking.Outlook.REMOVE_FAILED, str(exc))
-        return
-    except (MicrosoftUnavailable, graph.GraphError) as exc:
-        if isinstance(exc, graph.GraphError) and exc.permanent:
-            _set(booking, Booking.Outlook.REMOVE_FAILED, str(exc))
-            return
-        raise TryLater(str(exc)) from exc
+    _call(connection, lambda token: graph.delete_event(token, booking.outlook_event_id))
     _set(booking, Booking.Outlook.REMOVED, "")
     queue_sync(connection.pk)
     logger.info("outlook event removed booking=%s", booking.uuid)
 
 
+def _call(connection, call):
+    """call(token) against the connected calendar, its failures sorted into retry or not."""
+    if connection is None:
+        raise GiveUp("No Outlook calendar is connected.")
+    if connection.status != CalendarConnection.Status.CONNECTED:
+        raise GiveUp("Microsoft no longer accepts the connection; reconnect your calendar.")
+    try:
+        return call_with_token(connection, call)
+    except ReconnectNeeded as exc:
+        services.mark_reconnect_needed(connection, str(exc))
+        raise GiveUp(
+            f"Microsoft no longer accepts the connection; reconnect your calendar. ({exc})"
+        ) from exc
+    except graph.GraphError as exc:
+        if exc.permanent:
+            # Microsoft's own words: a refused event is not a connection problem.
+            raise GiveUp(f"Microsoft refused it: {exc}") from exc
+        raise TryLater(str(exc)) from exc
+    except MicrosoftUnavailable as exc:
+        raise TryLater(str(exc)) from exc
+
+
 def _connection(booking):
-    return CalendarConnection.objects.filter(
-        expert=booking.expert, status=CalendarConnection.Status.CONNECTED
-    ).first()
+    return CalendarConnection.objects.filter(expert=booking.expert).first()
 
 
 def _set(booking, state, problem):

@@ -1,9 +1,14 @@
-"""Booking writes: request, accept, decline, cancel, expire. Outlook work is queued on commit."""
+"""Booking writes: request, accept, decline, cancel, expire.
+
+What must follow a change (mails, Outlook writes) is recorded as an outbox effect in the same
+transaction (bookings/effects.py); nothing slow or fallible runs here.
+"""
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from calendars import graph
@@ -12,8 +17,9 @@ from calendars.identity import MicrosoftUnavailable, ReconnectNeeded
 from calendars.models import CalendarConnection
 from calendars.tasks import queue_sync
 from calendars.tokens import call_with_token
+from calendars.transport import deadline
 
-from . import emails, slot_cache, tasks
+from . import effects, slot_cache
 from .intervals import Interval
 from .models import Booking
 from .offer import offer_for, offered_slots
@@ -26,7 +32,7 @@ class BookingError(Exception):
 
     def __init__(self, reason):
         super().__init__(reason)
-        self.reason = reason  # "not_offered", "taken", "busy_now"
+        self.reason = reason  # "not_offered", "taken", "busy_now", "too_many_open"
 
 
 class TransitionError(Exception):
@@ -52,6 +58,14 @@ def request_booking(expert, *, start: datetime, customer: Customer, now: datetim
         if repeated:
             return repeated  # a double submit: the first request stands
         raise BookingError("not_offered")
+    open_requests = (
+        Booking.objects.for_expert(expert)
+        .live(now)
+        .filter(status=Booking.Status.REQUESTED, customer_email__iexact=customer.email)
+        .count()
+    )
+    if open_requests >= settings.BOOKING_OPEN_REQUESTS_PER_EMAIL:
+        raise BookingError("too_many_open")
     if _became_busy(expert, offer, start, end):
         queue_sync(expert.calendar_connection.pk)
         raise BookingError("busy_now")
@@ -76,10 +90,13 @@ def request_booking(expert, *, start: datetime, customer: Customer, now: datetim
                 customer_message=customer.message,
                 customer_language=customer.language,
                 customer_time_zone=customer.time_zone,
-                expires_at=now + timedelta(hours=offer.settings.request_hold_hours),
+                # Never held past its own start: an unanswered request cannot become an
+                # appointment that has already begun.
+                expires_at=min(now + timedelta(hours=offer.settings.request_hold_hours), start),
             )
-            transaction.on_commit(lambda: emails.send_request_emails(booking))
-            transaction.on_commit(lambda: slot_cache.changed(expert.pk))
+            effects.mail(booking, "request_received")
+            effects.mail(booking, "new_request")
+            _offer_changed(expert.pk)
     except IntegrityError as exc:
         raise BookingError("taken") from exc
     logger.info("booking requested expert=%s booking=%s", expert.pk, booking.uuid)
@@ -95,8 +112,14 @@ def _same_request(expert, start, customer, now):
     )
 
 
+# The just-in-time check is part of a customer's request: it must never hold a web worker
+# for long, whatever Microsoft does (Retry-After, a slow answer, a token refresh).
+JUST_IN_TIME_DEADLINE = 4.0  # seconds
+
+
 def _became_busy(expert, offer, start, end):
-    """Re-read just this slot from Microsoft; if Microsoft cannot answer, trust stored data."""
+    """Re-read just this slot from Microsoft; if Microsoft cannot answer in time, trust the
+    stored data (synced at most half an hour ago) and ask for a sync."""
     connection = CalendarConnection.objects.filter(
         expert=expert, status=CalendarConnection.Status.CONNECTED
     ).first()
@@ -108,14 +131,20 @@ def _became_busy(expert, offer, start, end):
         end + timedelta(minutes=s.buffer_after_minutes),
     )
     try:
-        events = call_with_token(connection, lambda token: graph.read_calendar_view(token, reach))
+        with deadline(JUST_IN_TIME_DEADLINE):
+            events = call_with_token(
+                connection, lambda token: graph.read_calendar_view(token, reach)
+            )
         blocking = blocking_show_as(
             tentative=connection.treat_tentative_as_busy,
             out_of_office=connection.treat_out_of_office_as_busy,
         )
         return bool(busy_intervals(events, zone=expert.zone, window=reach, blocking=blocking))
     except (MicrosoftUnavailable, ReconnectNeeded, graph.GraphError, UnusableEvent) as exc:
-        logger.warning("just-in-time check skipped expert=%s: %s", expert.pk, exc)
+        logger.warning(
+            "just-in-time check skipped, decided on stored data expert=%s: %s", expert.pk, exc
+        )
+        queue_sync(connection.pk)
         return False
 
 
@@ -128,9 +157,9 @@ def accept_booking(booking: Booking, *, now: datetime) -> Booking:
     booking.decided_at = now
     booking.outlook_state = Booking.Outlook.WRITING
     booking.save(update_fields=["status", "decided_at", "outlook_state"])
-    transaction.on_commit(lambda: slot_cache.changed(booking.expert_id))
-    transaction.on_commit(lambda: _queue("write_outlook_event_task", booking.pk))
-    transaction.on_commit(lambda: emails.send_accepted(booking))
+    effects.write_to_outlook(booking)
+    effects.mail(booking, "accepted")
+    _offer_changed(booking.expert_id)
     return booking
 
 
@@ -142,17 +171,19 @@ def decline_booking(booking: Booking, *, now: datetime) -> Booking:
     booking.status = Booking.Status.DECLINED
     booking.decided_at = now
     booking.save(update_fields=["status", "decided_at"])
-    transaction.on_commit(lambda: slot_cache.changed(booking.expert_id))
-    transaction.on_commit(lambda: emails.send_declined(booking))
+    effects.mail(booking, "declined")
+    _offer_changed(booking.expert_id)
     return booking
 
 
 @transaction.atomic
 def cancel_booking(booking: Booking, *, now: datetime, by_customer: bool) -> Booking:
-    """Cancel a request or an appointment; its Outlook event is removed by a task."""
+    """Cancel a request or an appointment that has not ended; its Outlook event goes too."""
     booking = _locked(booking)
     if booking.status not in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED):
         raise TransitionError("only a live booking can be cancelled")
+    if booking.end <= now:
+        raise TransitionError("an appointment that has ended cannot be cancelled")
     booking.status = Booking.Status.CANCELLED
     booking.decided_at = now
     fields = ["status", "decided_at"]
@@ -161,13 +192,13 @@ def cancel_booking(booking: Booking, *, now: datetime, by_customer: bool) -> Boo
         Booking.Outlook.WRITTEN,
         Booking.Outlook.WRITE_FAILED,
     ):
-        # A write may still be under way; the removal task waits for its event id.
+        # A write may still be under way; the removal waits for its event id.
         booking.outlook_state = Booking.Outlook.REMOVING
         fields.append("outlook_state")
-        transaction.on_commit(lambda: _queue("remove_outlook_event_task", booking.pk))
+        effects.remove_from_outlook(booking)
     booking.save(update_fields=fields)
-    transaction.on_commit(lambda: slot_cache.changed(booking.expert_id))
-    transaction.on_commit(lambda: emails.send_cancelled(booking, by_customer=by_customer))
+    effects.mail(booking, "cancelled", by_customer=by_customer)
+    _offer_changed(booking.expert_id)
     return booking
 
 
@@ -179,26 +210,30 @@ def expire_requests(*, now: datetime, expert=None) -> int:
     experts = set(stale.values_list("expert_id", flat=True))
     count = stale.update(status=Booking.Status.EXPIRED)
     for expert_id in experts:
-        transaction.on_commit(lambda expert_id=expert_id: slot_cache.changed(expert_id))
+        _offer_changed(expert_id)
     return count
 
 
+@transaction.atomic
 def retry_outlook_writes(expert) -> int:
     """After a reconnect, write the appointments that could not be written before."""
     failed = list(
         Booking.objects.for_expert(expert)
+        .select_for_update()
         .filter(status=Booking.Status.ACCEPTED, outlook_state=Booking.Outlook.WRITE_FAILED)
-        .values_list("pk", flat=True)
     )
-    Booking.objects.filter(pk__in=failed).update(outlook_state=Booking.Outlook.WRITING)
-    for pk in failed:
-        transaction.on_commit(lambda pk=pk: _queue("write_outlook_event_task", pk))
+    Booking.objects.filter(pk__in=[b.pk for b in failed]).update(
+        outlook_state=Booking.Outlook.WRITING, outlook_problem=""
+    )
+    for booking in failed:
+        effects.write_to_outlook(booking)
     return len(failed)
+
+
+def _offer_changed(expert_id):
+    # A cache that is down must not undo or fail the committed change (robust).
+    transaction.on_commit(lambda: slot_cache.changed(expert_id), robust=True)
 
 
 def _locked(booking):
     return Booking.objects.select_for_update().get(pk=booking.pk)
-
-
-def _queue(task_name, booking_id):
-    getattr(tasks, task_name).delay(booking_id)

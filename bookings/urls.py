@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import expert_views, views
+from .converters import IsoDateConverter
+
+register_converter(IsoDateConverter, "isodate")
 
 app_name = "bookings"
 urlpatterns = [
@@ -17,7 +20,7 @@ urlpatterns = [
     path("settings/availability/weekly/", expert_views.save_weekly_hours, name="save_weekly"),
     path("settings/availability/dates/", expert_views.add_exception, name="add_exception"),
     path(
-        "settings/availability/dates/<str:day>/delete/",
+        "settings/availability/dates/<isodate:day>/delete/",
         expert_views.delete_exception,
         name="delete_exception",
     ),

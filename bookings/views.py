@@ -20,15 +20,33 @@ from .forms import BookingRequestForm
 from .intervals import Interval
 from .models import Booking
 from .offer import offer_for, offered_slots
-from .ratelimit import allow_booking_request
+from .ratelimit import Limit, count_booking_request
 
 # A month view needs at most six weeks; longer asks are refused rather than computed.
 MAX_RANGE_DAYS = 62
+# Slots are asked for around today: a year back (nothing there is bookable, but a calendar
+# may page back) and two years ahead (past any booking horizon). The bounds also keep all
+# date arithmetic far from year 1 and year 9999, where it would overflow.
+DAYS_BACK = 366
+DAYS_AHEAD = 2 * 366
 REFUSALS = {
     "not_offered": gettext_lazy("That time is no longer available. Please pick another one."),
     "taken": gettext_lazy("That time was just taken, please pick another."),
     "busy_now": gettext_lazy(
         "That time has just become busy in the expert's calendar. Please pick another one."
+    ),
+    "too_many_open": gettext_lazy(
+        "You already have open requests with this expert. Please wait for an answer, "
+        "or cancel one through the link in its mail."
+    ),
+}
+TOO_MANY = {
+    Limit.ADDRESS: gettext_lazy(
+        "Too many booking requests from your network. Please try again in an hour."
+    ),
+    Limit.PAGE: gettext_lazy(
+        "This expert's booking page is receiving too many requests right now. "
+        "Please try again in an hour."
     ),
 }
 
@@ -70,40 +88,33 @@ def slots_json(request, slug):
         raise Http404
     zone_name = request.GET.get("tz", "UTC")
     if zone_name not in time_zones.known():
-        return JsonResponse(
-            {"error": "invalid_time_zone", "detail": "tz must be an IANA zone name"}, status=400
-        )
+        return _refused("invalid_time_zone", "tz must be an IANA zone name")
     zone = zoneinfo.ZoneInfo(zone_name)
-    try:
-        first = (
-            date.fromisoformat(request.GET["from"])
-            if "from" in request.GET
-            else timezone.now().astimezone(zone).date()
-        )
-        last = (
-            date.fromisoformat(request.GET["to"])
-            if "to" in request.GET
-            else first + timedelta(days=31)
-        )
-    except ValueError:
-        return JsonResponse(
-            {"error": "invalid_date", "detail": "from and to are YYYY-MM-DD"}, status=400
-        )
-    if not first < last or (last - first).days > MAX_RANGE_DAYS:
-        return JsonResponse(
-            {
-                "error": "invalid_range",
-                "detail": f"to must be after from, at most {MAX_RANGE_DAYS} days",
-            },
-            status=400,
-        )
     now = timezone.now()
+    today = now.astimezone(zone).date()
+    earliest = today - timedelta(days=DAYS_BACK)
+    latest = today + timedelta(days=DAYS_AHEAD)
+    try:
+        first = date.fromisoformat(request.GET["from"]) if "from" in request.GET else today
+        last = date.fromisoformat(request.GET["to"]) if "to" in request.GET else None
+    except ValueError:
+        return _refused("invalid_date", "from and to are YYYY-MM-DD")
+    if not earliest <= first <= latest or not earliest <= (last or first) <= latest:
+        return _refused("invalid_range", f"from and to lie between {earliest} and {latest}")
+    if last is None:
+        last = min(first + timedelta(days=31), latest)
+    if not first < last or (last - first).days > MAX_RANGE_DAYS:
+        return _refused("invalid_range", f"to must be after from, at most {MAX_RANGE_DAYS} days")
     key = f"slots:{expert_id}:{first}:{last}:{zone_name}:{now:%Y%m%d%H%M}"
     body, version = slot_cache.get(expert_id, key)
     if body is None:
         body = _slots_answer(_expert(slug), zone, first, last, now=now)
         slot_cache.put(key, version, body)
     return HttpResponse(body, content_type="application/json")
+
+
+def _refused(error, detail):
+    return JsonResponse({"error": error, "detail": detail}, status=400)
 
 
 def _slots_answer(expert, zone, first, last, *, now):
@@ -134,18 +145,14 @@ def _slots_answer(expert, zone, first, last, *, now):
 def submit(request, slug):
     expert = _expert(slug)
     form = BookingRequestForm(request.POST)
-    if not allow_booking_request(request.META.get("REMOTE_ADDR", "")):
-        return _page(
-            request,
-            expert,
-            form=form,
-            status=429,
-            error=_("Too many booking requests from your network. Please try again in an hour."),
-        )
     if not form.is_valid():
         return _page(
             request, expert, form=form, status=400, error=_("Please check the marked fields.")
         )
+    # Only valid requests count, so junk posts cannot use up the limits of real customers.
+    limit = count_booking_request(request, expert_id=expert.pk)
+    if limit:
+        return _page(request, expert, form=form, status=429, error=TOO_MANY[limit])
     data = form.cleaned_data
     customer = services.Customer(
         name=data["name"].strip(),
@@ -179,14 +186,20 @@ def customer_cancel(request, token):
     booking = Booking.objects.select_related("expert").filter(uuid=uuid).first()
     if booking is None:
         raise Http404
+    now = timezone.now()
     done = booking.status == Booking.Status.CANCELLED
     if request.method == "POST" and not done:
         try:
-            booking = services.cancel_booking(booking, now=timezone.now(), by_customer=True)
+            booking = services.cancel_booking(booking, now=now, by_customer=True)
             done = True
         except services.TransitionError:
             pass
-    cancellable = booking.status in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED)
+    # The link expires with the appointment: one that has ended cannot be cancelled.
+    over = booking.end <= now
+    cancellable = not over and booking.status in (
+        Booking.Status.REQUESTED,
+        Booking.Status.ACCEPTED,
+    )
     return render(
         request,
         "bookings/customer_cancel.html",
@@ -194,6 +207,8 @@ def customer_cancel(request, token):
             "booking": booking,
             "zone": booking.customer_time_zone,
             "done": done,
+            "over": over,
             "cancellable": cancellable,
         },
+        status=410 if over and not done else 200,
     )

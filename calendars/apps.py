@@ -7,4 +7,7 @@ class CalendarsConfig(AppConfig):
     verbose_name = _("Calendars")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy check)
+        from . import (
+            checks,  # noqa: F401  (registers the deploy check)
+            emails,  # noqa: F401  (registers the outbox handler for its mail)
+        )

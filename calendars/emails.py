@@ -1,4 +1,9 @@
-"""Mails to experts about their calendar connection, each in the expert's language."""
+"""Mails to experts about their calendar connection, each in the expert's language.
+
+Sent as outbox effects: recorded with the change, delivered (and retried) by a worker.
+"""
+
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -7,8 +12,24 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from outbox import services as outbox
+from outbox.handlers import TryLater, handler
 
-def send_reconnect_needed(connection):
+from .models import CalendarConnection
+
+RECONNECT_NEEDED = "calendars.reconnect_needed_mail"
+
+
+def mail_reconnect_needed(connection):
+    outbox.record(RECONNECT_NEEDED, connection.pk)
+
+
+@handler(RECONNECT_NEEDED)
+def send_reconnect_needed(effect):
+    connection = CalendarConnection.objects.select_related("expert").filter(pk=effect.subject_id)
+    connection = connection.first()
+    if connection is None or connection.status != CalendarConnection.Status.RECONNECT_NEEDED:
+        return  # disconnected or reconnected meanwhile: nothing to tell
     expert = connection.expert
     with translation.override(expert.language):
         context = {
@@ -16,9 +37,9 @@ def send_reconnect_needed(connection):
             "connection": connection,
             "settings_url": settings.SITE_URL + reverse("calendars:settings"),
         }
-        send_mail(
-            _("Okomo: please reconnect your Outlook calendar"),
-            render_to_string("calendars/email/reconnect_needed.txt", context),
-            None,
-            [expert.email],
-        )
+        subject = _("Okomo: please reconnect your Outlook calendar")
+        body = render_to_string("calendars/email/reconnect_needed.txt", context)
+    try:
+        send_mail(subject, body, None, [expert.email])
+    except (OSError, smtplib.SMTPException) as exc:
+        raise TryLater(f"mail server: {exc.__class__.__name__}: {exc}") from exc

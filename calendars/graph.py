@@ -16,7 +16,7 @@ from django.conf import settings
 from bookings.intervals import Interval
 
 from .busy import CalendarEvent
-from .transport import shared_session
+from .transport import remaining, shared_session
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,9 @@ def _request_retrying(method, url, access_token, *, sleep, **kwargs):
             if exc.permanent or attempt == MAX_RETRIES:
                 raise
             wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
-            if wait > MAX_RETRY_WAIT:
+            left = remaining()
+            # Under a deadline (a person waits) the wait must fit in what is left of it.
+            if wait > MAX_RETRY_WAIT or (left is not None and wait >= left):
                 raise
             logger.info("graph busy, retrying in %.1fs (status %s)", wait, exc.status)
             sleep(wait)

@@ -88,6 +88,11 @@ class CalendarConnection(models.Model):
                 condition=Q(last_problem_kind__in=["", "reconnect", "unavailable", "malformed"]),
                 name="calendarconnection_problem_kind_valid",
             ),
+            # One Microsoft account, one expert: two portals writing into one mailbox would
+            # block each other's times and remove each other's appointments.
+            models.UniqueConstraint(
+                fields=["account_tid", "account_oid"], name="calendarconnection_account_unique"
+            ),
         ]
 
     def __str__(self):

@@ -2,23 +2,43 @@
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-
-from bookings import slot_cache
 
 from . import emails, graph
 from .encryption import encrypt
 from .identity import MicrosoftUnavailable, ReconnectNeeded, SignIn
 from .models import BusyInterval, CalendarConnection
+from .signals import announce_busy_times_changed
 from .tokens import call_with_token
 
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
+class AccountInUse(Exception):
+    """The Microsoft account is already connected to another expert."""
+
+
 def connect_calendar(expert, *, sign_in: SignIn, me: graph.Me) -> CalendarConnection:
-    """Store (or replace) the expert's connection; a different account drops the old busy times."""
+    """Store (or replace) the expert's connection; a different account drops the old busy times.
+
+    Raises AccountInUse when another expert has connected the same Microsoft account.
+    """
+    try:
+        return _store_connection(expert, sign_in=sign_in, me=me)
+    except IntegrityError as exc:  # the unique constraint: a race past the check below
+        raise AccountInUse() from exc
+
+
+@transaction.atomic
+def _store_connection(expert, *, sign_in, me):
+    taken = (
+        CalendarConnection.objects.filter(account_oid=sign_in.oid, account_tid=sign_in.tid)
+        .exclude(expert=expert)
+        .exists()
+    )
+    if taken:
+        raise AccountInUse()
     previous = CalendarConnection.objects.select_for_update().filter(expert=expert).first()
     if previous and (previous.account_oid, previous.account_tid) != (sign_in.oid, sign_in.tid):
         BusyInterval.objects.filter(connection=previous).delete()
@@ -42,7 +62,7 @@ def connect_calendar(expert, *, sign_in: SignIn, me: graph.Me) -> CalendarConnec
             "connected_at": timezone.now(),
         },
     )
-    transaction.on_commit(lambda: slot_cache.changed(expert.pk))
+    announce_busy_times_changed(expert.pk)
     logger.info("calendar connected expert=%s kind=%s", expert.pk, connection.account_kind)
     return connection
 
@@ -52,7 +72,7 @@ def disconnect_calendar(connection: CalendarConnection) -> None:
     """Forget the tokens and every busy time synced from this calendar."""
     BusyInterval.objects.filter(connection=connection).delete()
     connection.delete()
-    transaction.on_commit(lambda: slot_cache.changed(connection.expert_id))
+    announce_busy_times_changed(connection.expert_id)
     logger.info("calendar disconnected expert=%s", connection.expert_id)
 
 
@@ -72,6 +92,7 @@ def check_connection(connection: CalendarConnection) -> graph.Me:
     return me
 
 
+@transaction.atomic
 def mark_reconnect_needed(connection: CalendarConnection, problem: str) -> bool:
     """Flag the connection; returns True only for the call that changed the state."""
     changed = (
@@ -87,7 +108,7 @@ def mark_reconnect_needed(connection: CalendarConnection, problem: str) -> bool:
     connection.refresh_from_db()
     if changed:
         logger.warning("calendar needs reconnect expert=%s", connection.expert_id)
-        transaction.on_commit(lambda: emails.send_reconnect_needed(connection))
+        emails.mail_reconnect_needed(connection)
     return bool(changed)
 
 

@@ -9,20 +9,18 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from bookings import slot_cache
 from bookings.intervals import Interval
 
-from . import graph, services
+from . import graph, services, transport
 from .busy import UnusableEvent, blocking_show_as, busy_intervals
 from .identity import MicrosoftUnavailable, ReconnectNeeded
 from .models import BusyInterval, CalendarConnection
+from .signals import announce_busy_times_changed
 from .tokens import call_with_token
 from .window import sync_window
 
 logger = logging.getLogger(__name__)
 
-# A sync that has not finished after this long is taken to have died with its worker.
-SYNC_LEASE = timedelta(minutes=10)
 # "Sync now" runs at most this often per calendar.
 MANUAL_SYNC_SPACING = timedelta(minutes=1)
 
@@ -39,21 +37,35 @@ def sync_interval() -> timedelta:
     return timedelta(seconds=settings.CALENDAR_SYNC_INTERVAL)
 
 
-def claim_due_connections(*, now: datetime) -> list[int]:
-    """Move each due connection's next_sync_at forward; return those this call moved.
+def reclaim_time() -> timedelta:
+    """How long a claim holds a calendar whose sync has not started (never beyond an interval)."""
+    return min(timedelta(seconds=settings.CALENDAR_SYNC_RECLAIM), sync_interval())
 
-    The conditional UPDATE is the claim: of two dispatchers racing, only one moves a row.
+
+def sync_lease() -> timedelta:
+    """How long a started sync holds its calendar; after that it is taken to have died."""
+    return timedelta(seconds=settings.CALENDAR_SYNC_LEASE)
+
+
+def claim_due_connections(*, now: datetime) -> list[int]:
+    """Move each due connection's next_sync_at the reclaim time on; return those this call moved.
+
+    The conditional UPDATE is the claim: of two dispatchers racing, only one moves a row. The
+    finished sync moves next_sync_at a whole interval on; a claim whose task died with its
+    worker lapses after the reclaim time and the calendar is claimed again. A calendar whose
+    sync holds the lease is left alone until that sync ends or its lease runs out.
     """
+    claimable = Q(next_sync_at__lte=now) & (
+        Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now)
+    )
     due = CalendarConnection.objects.filter(
-        next_sync_at__lte=now, status=CalendarConnection.Status.CONNECTED
+        claimable, status=CalendarConnection.Status.CONNECTED
     ).values_list("pk", flat=True)
-    next_at = now + sync_interval()
+    next_at = now + reclaim_time()
     return [
         pk
         for pk in due
-        if CalendarConnection.objects.filter(pk=pk, next_sync_at__lte=now).update(
-            next_sync_at=next_at
-        )
+        if CalendarConnection.objects.filter(claimable, pk=pk).update(next_sync_at=next_at)
     ]
 
 
@@ -68,18 +80,30 @@ def request_sync(connection: CalendarConnection, *, now: datetime) -> bool:
     )
 
 
-def run_sync(connection_id: int, *, now: datetime) -> SyncResult | None:
-    """Sync one calendar unless it is gone or another sync of it is running (then None)."""
-    leased = (
-        CalendarConnection.objects.filter(pk=connection_id)
-        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now))
-        .update(sync_lease_until=now + SYNC_LEASE)
+def run_sync(connection_id: int, *, now: datetime, claimed: bool = False) -> SyncResult | None:
+    """Sync one calendar unless it is gone or another sync of it is running (then None).
+
+    `claimed`: the sync a claim queued, which is also skipped (None) when a sync finished after
+    the claim: a duplicate from a lapsed claim, or a task Redis handed out a second time.
+    """
+    rows = CalendarConnection.objects.filter(pk=connection_id).filter(
+        Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now)
     )
-    if not leased:
+    if claimed:
+        # A claim moves next_sync_at the reclaim time on, a finished sync a whole interval.
+        # Further out than halfway between the two, a sync has finished since the claim; the
+        # halfway mark leaves room for the clocks of the beat and worker hosts to differ.
+        fresh_from = now + (reclaim_time() + sync_interval()) / 2
+        rows = rows.filter(Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=fresh_from))
+    lease = sync_lease()
+    if not rows.update(sync_lease_until=now + lease):
         return None
     try:
         connection = CalendarConnection.objects.select_related("expert").get(pk=connection_id)
-        return sync_connection(connection, now=now)
+        # Microsoft gets four fifths of the lease and no more: the sync ends before its lease
+        # does, so no reclaimed or redelivered sync of the calendar runs beside it.
+        with transport.deadline(lease.total_seconds() * 0.8):
+            return sync_connection(connection, now=now)
     finally:
         # Whatever started this sync (beat, "Sync now", a booking), the next one is due a
         # full interval later.
@@ -161,7 +185,7 @@ def store_busy_intervals(
     if fresh:
         BusyInterval.objects.bulk_create(fresh)
     if stale or fresh:
-        transaction.on_commit(lambda: slot_cache.changed(connection.expert_id))
+        announce_busy_times_changed(connection.expert_id)
     CalendarConnection.objects.filter(pk=connection.pk).update(busy_fingerprint=fingerprint, **done)
     return len(fresh), len(stale)
 

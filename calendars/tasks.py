@@ -15,7 +15,13 @@ logger = logging.getLogger(__name__)
 def dispatch_due_syncs_task():
     """Run by beat every CALENDAR_SYNC_DISPATCH_INTERVAL seconds."""
     for connection_id in sync.claim_due_connections(now=timezone.now()):
-        sync_calendar_task.delay(connection_id)
+        sync_claimed_calendar_task.delay(connection_id)
+
+
+@shared_task(ignore_result=True)
+def sync_claimed_calendar_task(connection_id):
+    # Gone, already syncing, or synced since the claim: run_sync returns None.
+    sync.run_sync(connection_id, now=timezone.now(), claimed=True)
 
 
 @shared_task(ignore_result=True)

@@ -73,7 +73,12 @@ def microsoft_callback(request):
         logger.warning("microsoft unavailable during connect: %s", exc)
         _problem(request, "unavailable")
     else:
-        connection = services.connect_calendar(request.user, sign_in=sign_in, me=me)
+        try:
+            connection = services.connect_calendar(request.user, sign_in=sign_in, me=me)
+        except services.AccountInUse:
+            logger.warning("microsoft account already connected to another expert")
+            _problem(request, "account_in_use")
+            return redirect("calendars:settings")
         tasks.queue_sync(connection.pk)
         retry_outlook_writes(request.user)
         messages.success(

@@ -1,8 +1,10 @@
 """Settings for the Okomo expert portal, read from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -11,9 +13,18 @@ env = environ.Env()
 # Variables already in the environment win over the file (make run relies on that).
 environ.Env.read_env(BASE_DIR / ".env")
 
-# The default key is for development only; `manage.py check --deploy` flags it.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-okomo-development-only")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The default key is for development (DJANGO_DEBUG=1) only: in production the token
+# encryption key would be derived from a key anybody can read here, so it refuses to start.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DJANGO_DEBUG=1 for development."
+        )
+    SECRET_KEY = "django-insecure-okomo-development-only"  # noqa: S105  (DEBUG only)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -25,8 +36,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "experts",
+    "outbox",
     "calendars",
     "bookings",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -38,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "okomo.urls"
@@ -68,6 +83,10 @@ DATABASES = {
 # cached slots answer. Health checks drop a connection the server closed meanwhile.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A PostgreSQL that does not answer (host gone, packets dropped) costs a request three
+    # seconds and gets the 503 page, instead of hanging until gunicorn kills the worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so overlap checks inside a transaction
     # cannot race on SQLite; the timeout lets concurrent writers queue instead of failing.
@@ -83,6 +102,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calendars:settings"
@@ -116,18 +140,62 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
         "KEY_PREFIX": "okomo",
+        # Passed to redis-py's connection pool. A healthy Redis answers in a millisecond;
+        # one second bounds what a dead or black-holed Redis costs a request (the slot cache
+        # then answers from the database) instead of redis-py's default of five.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
 # Booking requests per client address and hour: enough for a person who retries a few
 # times, far too few for a script filling an expert's calendar.
 BOOKING_REQUESTS_PER_HOUR = env.int("BOOKING_REQUESTS_PER_HOUR", default=10)
+# Open (unanswered) requests one email address may hold with one expert at a time.
+BOOKING_OPEN_REQUESTS_PER_EMAIL = env.int("BOOKING_OPEN_REQUESTS_PER_EMAIL", default=3)
+# Booking requests per expert's booking page and hour, from all addresses together: an
+# expert gets a handful of requests a day, so 60 stops a flood from many addresses
+# without ever refusing real customers.
+BOOKING_REQUESTS_PER_EXPERT_PER_HOUR = env.int("BOOKING_REQUESTS_PER_EXPERT_PER_HOUR", default=60)
+
+# Reverse proxies in front of the app that append the client address to X-Forwarded-For.
+# 0: the header is ignored and REMOTE_ADDR is the client (a client can forge the header).
+# N: the N-th address from the right in X-Forwarded-For is the client; entries further
+# left are the client's own and never trusted. The app must then be reachable only
+# through those proxies. Used by the booking limits and the sign-in throttle
+# (okomo/client_address.py).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
+# Sign-in throttling (django-axes). Failures are counted per email address AND client
+# address together: someone guessing passwords is stopped, but cannot lock the expert
+# out from everywhere by failing on purpose with the expert's address. 5 failures leave
+# room for typos; 15 minutes make guessing hopeless (20 tries an hour per address).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Sign-in forms post the email address as "username" (Django's AuthenticationForm).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "okomo.client_address.client_address_for_limits"
+# A successful sign-in forgets earlier typos; trying again while locked out does not
+# extend the lockout, so "try again in 15 minutes" stays true.
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The sign-in page with a sentence (status 429) instead of django-axes' bare text.
+AXES_LOCKOUT_CALLABLE = "experts.views.sign_in_locked_out"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+# Without socket timeouts a publish from a web request waits forever on a black-holed
+# broker. Connecting gets one second; a command two, above the one-second BRPOP a worker
+# waits in on an idle queue. With Celery's default publish retry policy (4 tries, 0.6 s of
+# pauses) a `.delay()` then fails after 0.6 s against a closed port and after 4-5 s against
+# a broker that does not answer. More broker options (visibility_timeout) join this dict.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps reconnecting however long the broker is down (Celery gives up after 100
+# attempts, about 46 minutes, by default); the outbox's effects wait for it in the database.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task is acknowledged only after it ran, so a worker that dies mid-sync loses nothing.
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -140,10 +208,35 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="okomo")
 # sync starts at most that late. Tests shorten both.
 CALENDAR_SYNC_INTERVAL = env.int("CALENDAR_SYNC_INTERVAL", default=30 * 60)
 CALENDAR_SYNC_DISPATCH_INTERVAL = env.float("CALENDAR_SYNC_DISPATCH_INTERVAL", default=60.0)
+# Beat's claim moves a calendar's next sync only CALENDAR_SYNC_RECLAIM seconds on; the
+# finished sync moves it a whole interval. A claimed sync that never ran (its worker was
+# killed, the broker lost the task) is claimed again after 5 minutes, not 30. A claim that
+# lapses while its sync still waits in a long queue costs one skipped duplicate task.
+CALENDAR_SYNC_RECLAIM = env.int("CALENDAR_SYNC_RECLAIM", default=5 * 60)
+# A started sync holds its calendar this many seconds (Microsoft gets four fifths of them,
+# then the sync gives up); a sync still holding it after that died with its worker, and the
+# calendar is claimed again. A normal sync takes seconds.
+CALENDAR_SYNC_LEASE = env.int("CALENDAR_SYNC_LEASE", default=5 * 60)
+# Redis hands an unacknowledged task (tasks are acknowledged after they ran) to another
+# worker after this many seconds. Longer than the lease, so a sync task handed out again
+# arrives only after the sync its first delivery started has ended or lost its lease: it
+# never runs beside that sync, nor is it turned away by a lease still held. The minute on
+# top covers the moment between delivery and the lease being taken. Kombu's default of an
+# hour left a killed worker's tasks waiting that long. A task's countdown or ETA must stay
+# below it, or Redis hands that task out again early.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CALENDAR_SYNC_LEASE + 60
+# How often the outbox's repair pass looks for effects that are due but not done.
+OUTBOX_REPAIR_INTERVAL = env.float("OUTBOX_REPAIR_INTERVAL", default=15.0)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-calendar-syncs": {
         "task": "calendars.tasks.dispatch_due_syncs_task",
         "schedule": CALENDAR_SYNC_DISPATCH_INTERVAL,
+    },
+    # Mails and Outlook writes that are due but not done (broker down, worker died, a
+    # send failed) are handed to a worker again.
+    "repair-outbox": {
+        "task": "outbox.tasks.repair_effects_task",
+        "schedule": OUTBOX_REPAIR_INTERVAL,
     },
     # Requests nobody answered give their time back (and the expert's list stays honest).
     "expire-booking-requests": {
@@ -169,8 +262,14 @@ MICROSOFT_CA_BUNDLE = env("MICROSOFT_CA_BUNDLE", default="")
 MICROSOFT_TIMEOUT = (5, 20)
 
 # Fernet keys for the stored token caches, comma-separated, newest first (rotation).
-# Empty: derived from DJANGO_SECRET_KEY, which `check --deploy` warns about.
+# Empty: derived from DJANGO_SECRET_KEY, for development (DJANGO_DEBUG=1) only.
 TOKEN_ENCRYPTION_KEY = env.list("TOKEN_ENCRYPTION_KEY", default=[])
+if not TOKEN_ENCRYPTION_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "TOKEN_ENCRYPTION_KEY is not set. Set it to a Fernet key "
+        "(python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'), or set DJANGO_DEBUG=1 for development."
+    )
 
 LOGGING = {
     "version": 1,
@@ -179,5 +278,10 @@ LOGGING = {
     "loggers": {
         "calendars": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
         "bookings": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+        "outbox": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+        # Django logs failed requests (5xx, with the traceback) to the console only with
+        # DEBUG on; this keeps an outage's cause in production logs too. Not propagated, so
+        # DEBUG does not print it twice (no ADMINS, so mail_admins had nothing to send).
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# 503 with a sentence while PostgreSQL or Redis is down, a branded 500 otherwise.
+handler500 = "okomo.errors.server_error"

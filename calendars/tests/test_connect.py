@@ -214,3 +214,19 @@ def test_stored_tokens_are_encrypted(expert_client, expert, connect_calendar):
     assert access not in stored
     assert refresh not in stored
     assert "RefreshToken" not in stored
+
+
+def test_an_account_connected_by_another_expert_is_refused_with_a_sentence(
+    client, expert, other_expert, connect_calendar
+):
+    client.force_login(expert)
+    connect_calendar(client, WORK)
+    client.force_login(other_expert)
+
+    page = connect_calendar(client, WORK)
+
+    assert page.status_code == 200
+    assert page.context["problem"]["kind"] == "account_in_use"
+    assert "already connected to another Okomo expert" in page.content.decode()
+    assert not CalendarConnection.objects.filter(expert=other_expert).exists()
+    assert CalendarConnection.objects.get().expert == expert

@@ -210,16 +210,16 @@ def test_expired_access_token_is_refreshed_once_and_the_read_retried(connection,
 
 
 def test_revoked_grant_needs_reconnect_keeps_times_and_mails_once(
-    connection, simulator, django_capture_on_commit_callbacks
+    connection, simulator, run_effects
 ):
     kept = [Interval(zurich("2026-12-24T00:00"), zurich("2026-12-25T00:00"))]
     sync.store_busy_intervals(connection, kept, now=NOW)
     simulator.revoke(WORK)
     mail.outbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        first = sync.sync_connection(connection, now=NOW)
-        second = sync.sync_connection(connection, now=NOW)
+    first = sync.sync_connection(connection, now=NOW)
+    second = sync.sync_connection(connection, now=NOW)
+    run_effects()
 
     assert (first.outcome, second.outcome) == ("reconnect_needed", "reconnect_needed")
     connection.refresh_from_db()
@@ -256,7 +256,7 @@ def test_claiming_due_connections_moves_each_once(connection):
     assert first == [connection.pk]
     assert second == []
     connection.refresh_from_db()
-    assert connection.next_sync_at == NOW + timedelta(minutes=30)
+    assert connection.next_sync_at == NOW + timedelta(minutes=5)  # the reclaim time
 
 
 def test_a_running_sync_is_not_started_twice(connection):
