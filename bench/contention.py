@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import requests
 
-from bookings.intervals import Interval
 from bookings.offer import offered_slots
+from okomo.intervals import Interval
 
 from . import environment
 from .fixtures import expert_with_busy_times

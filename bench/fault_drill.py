@@ -298,8 +298,8 @@ def _expert(sim, *, now):
 
 def _distinct_slots(expert, *, now):
     """Offered start times that do not overlap one another, earliest first."""
-    from bookings.intervals import Interval
     from bookings.offer import offer_for, offered_slots
+    from okomo.intervals import Interval
 
     length = offer_for(expert, now=now).length
     chosen = []

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bookings.availability import available_intervals
-from bookings.intervals import Interval
 from bookings.slots import free_slots
 from calendars.window import sync_window
+from okomo.intervals import Interval
 
 ZURICH = ZoneInfo("Europe/Zurich")
 LENGTH, STEP = timedelta(minutes=30), timedelta(minutes=15)

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .intervals import Interval, merge
+from okomo.intervals import Interval, merge
 
 TimeRange = tuple[time, time]
 

@@ -51,7 +51,10 @@ def send_mail(effect):
     if booking is None:
         return
     args = dict(effect.args)
-    message = emails.MAILS[args.pop("mail")](booking, **args)
+    name = args.pop("mail")
+    if name == "accepted" and booking.status != Booking.Status.ACCEPTED:
+        return  # cancelled before the confirmation went out: only the cancellation is sent
+    message = emails.MAILS[name](booking, **args)
     # One Message-ID per effect: should a retry follow a send whose success was not recorded,
     # mail clients show the two copies as one.
     message.extra_headers["Message-ID"] = f"<{effect.uuid}@okomo>"

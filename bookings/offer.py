@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from calendars.models import BusyInterval
 from calendars.window import sync_window
+from okomo.intervals import Interval
 
 from .availability import available_intervals
-from .intervals import Interval
 from .models import Booking, BookingSettings, DateException, WeeklyHours
 from .slots import free_slots
 

@@ -18,9 +18,9 @@ from calendars.models import CalendarConnection
 from calendars.tasks import queue_sync
 from calendars.tokens import call_with_token
 from calendars.transport import deadline
+from okomo.intervals import Interval
 
 from . import effects, slot_cache
-from .intervals import Interval
 from .models import Booking
 from .offer import offer_for, offered_slots
 

@@ -4,7 +4,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .intervals import Interval, merge
+from okomo.intervals import Interval, merge
 
 
 def free_slots(

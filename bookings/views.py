@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from experts import time_zones
+from okomo.intervals import Interval
 
 from . import services, slot_cache
 from .cancel_links import booking_uuid_from
 from .forms import BookingRequestForm
-from .intervals import Interval
 from .models import Booking
 from .offer import offer_for, offered_slots
 from .ratelimit import Limit, count_booking_request

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bookings.intervals import Interval, clip, merge
+from okomo.intervals import Interval, clip, merge
 
 
 class UnusableEvent(ValueError):

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from django.conf import settings
 
-from bookings.intervals import Interval
+from okomo.intervals import Interval
 
 from .busy import CalendarEvent
 from .transport import remaining, shared_session

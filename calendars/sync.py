@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from bookings.intervals import Interval
+from okomo.intervals import Interval
 
 from . import graph, services, transport
 from .busy import UnusableEvent, blocking_show_as, busy_intervals

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from bookings.intervals import Interval
+from okomo.intervals import Interval
 
 
 def sync_window(now: datetime, zone: ZoneInfo) -> Interval:

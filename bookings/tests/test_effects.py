@@ -278,3 +278,17 @@ def test_the_cancel_link_expires_when_the_appointment_has_ended(client, bookable
     assert "This appointment is over" in page.content.decode()
     booking.refresh_from_db()
     assert booking.status == "accepted"
+
+
+def test_a_confirmation_still_waiting_when_the_appointment_is_cancelled_is_not_sent(
+    client, bookable, expert, expert_client, redis_down, run_effects
+):
+    submit(client, expert)
+    booking = Booking.objects.get()
+    expert_client.post(reverse("bookings:accept", args=[booking.uuid]))
+    expert_client.post(reverse("bookings:cancel", args=[booking.uuid]))
+
+    run_effects()
+
+    subjects = [m.subject for m in mail.outbox if m.to == ["jane@example.com"]]
+    assert subjects == ["Ihre Anfrage an Jana Expert ist eingegangen", "Ihr Termin wurde abgesagt"]

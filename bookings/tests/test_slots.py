@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bookings.availability import available_intervals
-from bookings.intervals import Interval
 from bookings.slots import free_slots
+from okomo.intervals import Interval
 
 ZURICH = ZoneInfo("Europe/Zurich")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.intervals import Interval
 from calendars.busy import CalendarEvent, UnusableEvent, blocking_show_as, busy_intervals
+from okomo.intervals import Interval
 
 ZURICH = ZoneInfo("Europe/Zurich")
 WINDOW = Interval(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))

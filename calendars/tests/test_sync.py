@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings.intervals import Interval
 from calendars import sync
 from calendars.models import BusyInterval, CalendarConnection
 from conftest import WORK
+from okomo.intervals import Interval
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bookings.intervals import Interval, clip, merge, subtract
+from okomo.intervals import Interval, clip, merge, subtract
 
 
 def at(hour, minute=0):
