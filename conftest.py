@@ -80,8 +80,10 @@ def use_broker(url):
     from kombu import pools
 
     from okomo.celery import app
+    from outbox import tasks
 
     app.conf.broker_url = url
+    tasks._broker_down_until = 0.0  # a new broker: try it at once
     pools.reset()  # kombu's producer pools are global, keyed by connection
     app._pool = None
     app.amqp._producer_pool = None
@@ -243,6 +245,7 @@ def start_celery_worker(settings, queue, *, concurrency=2, environment=None):
         "CELERY_QUEUE": queue,
         "CALENDAR_SYNC_INTERVAL": "4",
         "CALENDAR_SYNC_DISPATCH_INTERVAL": "0.5",
+        "OUTBOX_REPAIR_INTERVAL": "1",
         "MICROSOFT_CLIENT_ID": settings.MICROSOFT_CLIENT_ID,
         "MICROSOFT_CLIENT_SECRET": settings.MICROSOFT_CLIENT_SECRET,
         "MICROSOFT_AUTHORITY": settings.MICROSOFT_AUTHORITY,

@@ -1,4 +1,7 @@
-"""The secret link in the customer's mails that cancels their booking."""
+"""The secret links in the customer's mails that cancel or move their booking.
+
+Both carry the same signed token: whoever holds the mail may do either.
+"""
 
 from django.conf import settings
 from django.core import signing
@@ -7,9 +10,16 @@ from django.urls import reverse
 SALT = "okomo.bookings.cancel"
 
 
+def _token(booking) -> str:
+    return signing.dumps(str(booking.uuid), salt=SALT)
+
+
 def cancel_url(booking) -> str:
-    token = signing.dumps(str(booking.uuid), salt=SALT)
-    return settings.SITE_URL + reverse("bookings:customer_cancel", args=[token])
+    return settings.SITE_URL + reverse("bookings:customer_cancel", args=[_token(booking)])
+
+
+def reschedule_url(booking) -> str:
+    return settings.SITE_URL + reverse("bookings:customer_reschedule", args=[_token(booking)])
 
 
 def booking_uuid_from(token: str) -> str | None:

@@ -1,7 +1,10 @@
-"""What follows a booking change, carried out by the outbox: mails and Outlook writes."""
+"""What follows a booking change, carried out by the outbox: mails, reminders, Outlook."""
 
 import logging
 import smtplib
+from datetime import timedelta
+
+from django.utils import timezone
 
 from outbox import services as outbox
 from outbox.handlers import GiveUp, TryLater, handler
@@ -14,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 MAIL = "bookings.mail"
 OUTLOOK_WRITE = "bookings.outlook_write"
+OUTLOOK_MOVE = "bookings.outlook_move"
 OUTLOOK_REMOVE = "bookings.outlook_remove"
 
 
@@ -22,12 +26,29 @@ def mail(booking: Booking, name: str, **args) -> None:
     outbox.record(MAIL, booking.pk, mail=name, **args)
 
 
-def write_to_outlook(booking: Booking) -> None:
-    outbox.record(OUTLOOK_WRITE, booking.pk)
+def remind(booking: Booking, *, hours: int, now) -> None:
+    """The customer's reminder, `hours` before the start; none when that moment has passed."""
+    when = booking.start - timedelta(hours=hours)
+    if hours and when > now:
+        # The start it was meant for: after a reschedule only the new reminder is sent.
+        outbox.record(MAIL, booking.pk, not_before=when, mail="reminder", start=_key(booking))
+
+
+def write_to_outlook(booking: Booking, *, confirm: bool = False) -> None:
+    """confirm: the customer's confirmation waits for this write (it brings the Teams link)."""
+    outbox.record(OUTLOOK_WRITE, booking.pk, confirm=confirm)
+
+
+def move_in_outlook(booking: Booking) -> None:
+    outbox.record(OUTLOOK_MOVE, booking.pk)
 
 
 def remove_from_outlook(booking: Booking) -> None:
     outbox.record(OUTLOOK_REMOVE, booking.pk)
+
+
+def _key(booking):
+    return booking.start.isoformat()
 
 
 def failed_mails(bookings) -> dict[int, list[str]]:
@@ -38,11 +59,25 @@ def failed_mails(bookings) -> dict[int, list[str]]:
         Effect.objects.filter(
             kind=MAIL, status=Effect.Status.FAILED, subject_id__in=[b.pk for b in bookings]
         )
-        .exclude(args__mail="new_request")
+        .exclude(args__mail__in=["new_request", "cancelled_by_customer", "rescheduled_expert"])
         .values_list("subject_id", "last_error")
     ):
         failed.setdefault(subject_id, []).append(error)
     return failed
+
+
+# Mails that make sense only while the booking is still what they say.
+STILL_TRUE = {
+    "accepted": lambda booking, args: booking.status == Booking.Status.ACCEPTED,
+    "rescheduled": lambda booking, args: (
+        booking.status in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED)
+    ),
+    "reminder": lambda booking, args: (
+        booking.status == Booking.Status.ACCEPTED
+        and args.get("start") == _key(booking)
+        and booking.end > timezone.now()
+    ),
+}
 
 
 @handler(MAIL)
@@ -52,8 +87,9 @@ def send_mail(effect):
         return
     args = dict(effect.args)
     name = args.pop("mail")
-    if name == "accepted" and booking.status != Booking.Status.ACCEPTED:
-        return  # cancelled before the confirmation went out: only the cancellation is sent
+    if name in STILL_TRUE and not STILL_TRUE[name](booking, args):
+        return  # cancelled or moved meanwhile: the mail about that change is the one to send
+    args.pop("start", None)
     message = emails.MAILS[name](booking, **args)
     # One Message-ID per effect: should a retry follow a send whose success was not recorded,
     # mail clients show the two copies as one.
@@ -66,6 +102,32 @@ def send_mail(effect):
         raise TryLater(f"mail server: {exc.__class__.__name__}: {exc}") from exc
 
 
+def _confirm_after_write(effect):
+    if effect.args.get("confirm"):
+        booking = Booking.objects.filter(pk=effect.subject_id).first()
+        if booking is not None:
+            mail(booking, "accepted")
+
+
+def _write_gave_up(effect, reason):
+    # Only for a booking still to be written: a cancelled one shows its removal instead.
+    Booking.objects.filter(pk=effect.subject_id, status=Booking.Status.ACCEPTED).update(
+        outlook_state=Booking.Outlook.WRITE_FAILED, outlook_problem=reason[:2000]
+    )
+    # No Teams link then, but the customer is still told the appointment stands.
+    _confirm_after_write(effect)
+
+
+@handler(OUTLOOK_WRITE, give_up=_write_gave_up)
+def write_event(effect):
+    orphaned = outlook.write_event(effect.subject_id)
+    if orphaned:
+        # Cancelled while the event was being written: take the fresh event out again.
+        remove_from_outlook(Booking.objects.get(pk=effect.subject_id))
+    else:
+        _confirm_after_write(effect)
+
+
 def _outlook_gave_up(state):
     def give_up(effect, reason):
         Booking.objects.filter(pk=effect.subject_id).update(
@@ -75,14 +137,19 @@ def _outlook_gave_up(state):
     return give_up
 
 
-@handler(OUTLOOK_WRITE, give_up=_outlook_gave_up(Booking.Outlook.WRITE_FAILED))
-def write_event(effect):
-    if outlook.write_event(effect.subject_id):
-        # Cancelled while the event was being written: take the fresh event out again.
-        booking = Booking.objects.get(pk=effect.subject_id)
-        remove_from_outlook(booking)
+@handler(OUTLOOK_MOVE, give_up=_outlook_gave_up(Booking.Outlook.WRITE_FAILED))
+def move_event(effect):
+    outlook.move_event(effect.subject_id)
 
 
 @handler(OUTLOOK_REMOVE, give_up=_outlook_gave_up(Booking.Outlook.REMOVE_FAILED))
 def remove_event(effect):
-    outlook.remove_event(effect.subject_id)
+    # A write still waiting for its retry has reached Microsoft at least once, perhaps
+    # creating the event though its answer was lost.
+    unanswered = Effect.objects.filter(
+        kind=OUTLOOK_WRITE,
+        subject_id=effect.subject_id,
+        status=Effect.Status.PENDING,
+        attempts__gt=0,
+    ).exists()
+    outlook.remove_event(effect.subject_id, write_unanswered=unanswered)

@@ -4,12 +4,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import effects, services, slot_cache
-from .forms import BookingSettingsForm, DateExceptionForm, WeeklyHoursForm, format_ranges
+from calendars.models import CalendarConnection
+
+from . import customer_views, effects, services, slot_cache
+from .forms import (
+    BookingSettingsForm,
+    CancelForm,
+    DateExceptionForm,
+    WeeklyHoursForm,
+    format_ranges,
+)
 from .models import Booking, DateException, WeeklyHours
 from .offer import settings_for
 
@@ -70,11 +79,25 @@ def decline(request, uuid):
 @login_required
 @require_POST
 def cancel(request, uuid):
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"].strip() if form.is_valid() else ""
     return _act(
         request,
         uuid,
-        lambda b: services.cancel_booking(b, now=timezone.now(), by_customer=False),
+        lambda b: services.cancel_booking(b, now=timezone.now(), by_customer=False, reason=reason),
         _("Cancelled. The customer gets a mail, and the appointment leaves your Outlook calendar."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reschedule(request, uuid):
+    """The expert moves a booking on the same page the customer would use."""
+    booking = get_object_or_404(
+        Booking.objects.for_expert(request.user).select_related("expert"), uuid=uuid
+    )
+    return customer_views.move(
+        request, booking, by_customer=False, done_url=reverse("bookings:expert_list")
     )
 
 
@@ -88,11 +111,20 @@ def availability_context(expert, *, settings_form=None, weekly_form=None, except
             initial={f"day_{d}": format_ranges(r) for d, r in ranges.items()}
         )
     return {
-        "settings_form": settings_form or BookingSettingsForm(instance=settings_for(expert)),
+        "settings_form": settings_form
+        or BookingSettingsForm(
+            instance=settings_for(expert), meeting_providers=_meeting_providers(expert)
+        ),
         "weekly_form": weekly_form,
         "exception_form": exception_form or DateExceptionForm(),
         "exceptions": DateException.objects.filter(expert=expert, date__gte=timezone.now().date()),
     }
+
+
+def _meeting_providers(expert):
+    """The online meetings the expert's connected calendar allows; none without a calendar."""
+    connection = CalendarConnection.objects.for_expert(expert)
+    return connection.values_list("online_meeting_providers", flat=True).first() or []
 
 
 def _settings_page(request, **forms):
@@ -106,7 +138,11 @@ def _settings_page(request, **forms):
 @login_required
 @require_POST
 def save_settings(request):
-    form = BookingSettingsForm(request.POST, instance=settings_for(request.user))
+    form = BookingSettingsForm(
+        request.POST,
+        instance=settings_for(request.user),
+        meeting_providers=_meeting_providers(request.user),
+    )
     if not form.is_valid():
         return _settings_page(request, settings_form=form)
     form.save()

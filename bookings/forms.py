@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from calendars.models import TEAMS_FOR_BUSINESS
 from experts.forms import time_zone_choices
+from okomo.text import clean_multiline, single_line
 
 from .models import BookingSettings
-from .text import clean_multiline, single_line
 
 RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -34,24 +35,19 @@ class MultilineTextField(forms.CharField):
         return clean_multiline(super().to_python(value))
 
 
-class BookingRequestForm(forms.Form):
+PHONE = re.compile(r"^\+?[0-9 ()./-]{6,40}$")
+
+
+def phone_number(value):
+    if not PHONE.match(value) or sum(char.isdigit() for char in value) < 6:
+        raise ValidationError(_("Please write a phone number, e.g. +49 30 1234567."))
+
+
+class StartForm(forms.Form):
+    """A time picked from the list, in the zone the customer saw it in."""
+
     start = forms.CharField(widget=forms.HiddenInput)
     time_zone = forms.ChoiceField(label=_("Your time zone"), choices=time_zone_choices)
-    name = forms.CharField(
-        label=_("Your name"), max_length=100, validators=[single_line, no_markup]
-    )
-    email = forms.EmailField(
-        label=_("Your email address"), max_length=254, validators=[single_line]
-    )
-    message = MultilineTextField(
-        label=_("Message (optional)"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    language = forms.ChoiceField(
-        label=_("Language for our mails"), choices=[("en", "English"), ("de", "Deutsch")]
-    )
 
     def clean_start(self):
         refusal = ValidationError(_("Please pick a time from the list."), code="not_a_slot")
@@ -66,6 +62,45 @@ class BookingRequestForm(forms.Form):
         if not now - START_NOT_BEFORE <= moment <= now + FAR_AHEAD:
             raise refusal
         return moment
+
+
+class BookingRequestForm(StartForm):
+    name = forms.CharField(
+        label=_("Your name"), max_length=100, validators=[single_line, no_markup]
+    )
+    email = forms.EmailField(
+        label=_("Your email address"), max_length=254, validators=[single_line]
+    )
+    message = MultilineTextField(
+        label=_("Message (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    phone = forms.CharField(
+        label=_("Your phone number"),
+        max_length=40,
+        validators=[single_line, phone_number],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language for our mails"), choices=[("en", "English"), ("de", "Deutsch")]
+    )
+
+    def __init__(self, *args, phone: bool = False, **kwargs):
+        """phone: the expert calls the customer, so their number is needed."""
+        super().__init__(*args, **kwargs)
+        if not phone:
+            del self.fields["phone"]
+
+
+class CancelForm(forms.Form):
+    reason = MultilineTextField(
+        label=_("Reason (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 def parse_ranges(text):
@@ -154,15 +189,154 @@ class DateExceptionForm(forms.Form):
         return parse_ranges(self.cleaned_data.get("hours", ""))
 
 
+class MeetingChoice(forms.RadioSelect):
+    """Radio buttons; the values in `unavailable` are shown, but cannot be chosen."""
+
+    unavailable = frozenset()
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.unavailable:
+            option["attrs"]["disabled"] = True
+            option["attrs"]["aria-describedby"] = f"{option['attrs']['id']}_reason"
+        return option
+
+
+class SecureLinkField(forms.URLField):
+    """A web address; one typed without a scheme ("zoom.us/j/1") gets https://."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "assume_scheme": "https"})
+
+
+TIMING_FIELDS = [
+    "appointment_minutes",
+    "slot_step_minutes",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "minimum_notice_minutes",
+    "horizon_days",
+    "request_hold_hours",
+]
+REMINDER_RANGE = _("Please give a whole number of hours from 0 (no reminder) to 168 (a week).")
+
+
 class BookingSettingsForm(forms.ModelForm):
+    """The expert's booking settings.
+
+    meeting_providers: the online meetings the expert's connected calendar allows (Graph's
+    allowedOnlineMeetingProviders; empty without a calendar). Teams is offered only when it
+    includes teamsForBusiness.
+    """
+
     class Meta:
         model = BookingSettings
         fields = [
-            "appointment_minutes",
-            "slot_step_minutes",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "minimum_notice_minutes",
-            "horizon_days",
-            "request_hold_hours",
+            *TIMING_FIELDS,
+            "meeting",
+            "meeting_link",
+            "confirm_automatically",
+            "reminder_hours",
         ]
+        field_classes = {"meeting_link": SecureLinkField}
+        widgets = {
+            "meeting": MeetingChoice,
+            # Not type="url": the browser would refuse "zoom.us/j/1" before https:// is added.
+            "meeting_link": forms.TextInput(
+                attrs={
+                    "inputmode": "url",
+                    "autocomplete": "url",
+                    "spellcheck": "false",
+                    "autocapitalize": "off",
+                    "placeholder": "https://",
+                }
+            ),
+            "reminder_hours": forms.NumberInput(attrs={"min": 0, "max": 168}),
+        }
+        help_texts = {
+            "meeting_link": _(
+                "An https address: Zoom, Webex, Jitsi, your own room. With Teams, it is sent "
+                "whenever Outlook creates no Teams meeting."
+            ),
+            "reminder_hours": _("None when the appointment is booked closer than that."),
+        }
+        error_messages = {
+            "meeting_link": {
+                "invalid": _(
+                    "Please give the full address of your video link, "
+                    "e.g. https://zoom.us/j/123456789."
+                ),
+                "max_length": _("This link is too long: at most 500 characters, please."),
+            },
+            "reminder_hours": {
+                "invalid": REMINDER_RANGE,
+                "min_value": REMINDER_RANGE,
+                "max_value": REMINDER_RANGE,
+            },
+        }
+
+    def __init__(self, *args, meeting_providers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        Meeting = BookingSettings.Meeting
+        self.teams_allowed = TEAMS_FOR_BUSINESS in meeting_providers
+        self.teams_unavailable = ""
+        if not self.teams_allowed:
+            self.teams_unavailable = _("needs a connected Microsoft 365 work or school calendar")
+            self.fields["meeting"].widget.unavailable = frozenset({Meeting.TEAMS})
+        # A checked but disabled radio button is not sent: no answer keeps the saved choice.
+        self.fields["meeting"].required = False
+        self.teams_fallback = ""
+        if self.instance.meeting == Meeting.TEAMS and not self.teams_allowed:
+            if self.instance.meeting_link:
+                self.teams_fallback = _(
+                    "Your calendar cannot create Teams meetings: appointments get your video "
+                    "link instead."
+                )
+            else:
+                self.teams_fallback = _(
+                    "Your calendar cannot create Teams meetings, and you have no video link "
+                    "yet: please add one or choose another way to meet."
+                )
+
+    def timing_fields(self):
+        return [self[name] for name in TIMING_FIELDS]
+
+    def clean_meeting(self):
+        meeting = self.cleaned_data.get("meeting") or self.instance.meeting
+        Meeting = BookingSettings.Meeting
+        # A saved Teams choice stays (it falls back to the video link); a new one must work.
+        newly_teams = meeting == Meeting.TEAMS and self.instance.meeting != Meeting.TEAMS
+        if newly_teams and not self.teams_allowed:
+            raise ValidationError(
+                _(
+                    "Teams meetings need a connected Microsoft 365 work or school "
+                    "calendar. Please choose another way to meet."
+                ),
+                code="teams_unavailable",
+            )
+        return meeting
+
+    def clean_meeting_link(self):
+        link = self.cleaned_data.get("meeting_link", "")
+        if link and not link.lower().startswith("https://"):
+            raise ValidationError(
+                _(
+                    "Please use a secure link that starts with https:// (your video service "
+                    "shows it when you share a meeting)."
+                ),
+                code="not_https",
+            )
+        return link
+
+    def clean(self):
+        cleaned = super().clean()
+        wants_link = cleaned.get("meeting") == BookingSettings.Meeting.LINK
+        if wants_link and "meeting_link" in cleaned and not cleaned["meeting_link"]:
+            self.add_error(
+                "meeting_link",
+                ValidationError(
+                    _("Please enter your video link, or choose another way to meet."),
+                    code="link_missing",
+                ),
+            )
+        return cleaned

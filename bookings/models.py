@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 class BookingSettings(models.Model):
     """How an expert's appointments are offered; every duration in minutes."""
+
+    class Meeting(models.TextChoices):
+        TEAMS = "teams", _("Microsoft Teams meeting, created in Outlook")
+        LINK = "link", _("My own video link")
+        PHONE = "phone", _("Phone: I call the customer")
 
     expert = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_settings"
@@ -46,10 +51,36 @@ class BookingSettings(models.Model):
         default=48,
         validators=[MinValueValidator(1), MaxValueValidator(336)],
     )
+    meeting = models.CharField(
+        _("How do you meet?"), max_length=10, choices=Meeting.choices, default=Meeting.TEAMS
+    )
+    meeting_link = models.URLField(
+        _("your video link"),
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["https"])],
+        help_text=_("An https address: Zoom, Webex, Jitsi, your own room."),
+    )
+    confirm_automatically = models.BooleanField(
+        _("Confirm bookings automatically"),
+        default=False,
+        help_text=_("Off: you accept each request yourself."),
+    )
+    reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder to the customer (hours before; 0: none)"),
+        default=24,
+        validators=[MaxValueValidator(168)],
+    )
 
     class Meta:
         verbose_name = _("booking settings")
         verbose_name_plural = _("booking settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(meeting__in=["teams", "link", "phone"]),
+                name="bookingsettings_meeting_valid",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.expert}"
@@ -130,6 +161,12 @@ class Booking(models.Model):
         REMOVING = "removing", _("waiting to be removed from your Outlook calendar")
         REMOVED = "removed", _("removed from your Outlook calendar")
         REMOVE_FAILED = "remove_failed", _("could not be removed from your Outlook calendar")
+        MOVING = "moving", _("waiting to be moved in your Outlook calendar")
+        # The event lives in a Microsoft account that is no longer connected.
+        LEFT_BEHIND = (
+            "left_behind",
+            _("still in your previous Outlook calendar: please delete it there"),
+        )
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     expert = models.ForeignKey(
@@ -145,6 +182,17 @@ class Booking(models.Model):
     customer_message = models.TextField(_("message"), max_length=1000, blank=True)
     customer_language = models.CharField(_("language"), max_length=2, default="en")
     customer_time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    customer_phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    # How this appointment is met, fixed when it is booked; the join link once known.
+    meeting = models.CharField(
+        _("meeting"), max_length=10, choices=BookingSettings.Meeting.choices, default="link"
+    )
+    join_url = models.URLField(_("join link"), max_length=1000, blank=True)
+    meeting_problem = models.TextField(blank=True)
+    # Raised with every change of time: calendar files with a higher SEQUENCE replace older ones.
+    sequence = models.PositiveIntegerField(default=0)
+    cancel_reason = models.TextField(_("reason"), max_length=500, blank=True)
+    cancelled_by_customer = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("request expires"), null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -152,6 +200,12 @@ class Booking(models.Model):
         _("Outlook"), max_length=14, choices=Outlook.choices, blank=True, default=""
     )
     outlook_event_id = models.CharField(max_length=512, blank=True)
+    # The Microsoft account (MSAL home account id) the event was written into, and its
+    # address: an event is moved or removed only there.
+    outlook_account = models.CharField(max_length=140, blank=True)
+    outlook_account_address = models.CharField(max_length=254, blank=True)
+    # After a switch of accounts: the event still in the previous one, for the expert to delete.
+    previous_outlook_address = models.CharField(max_length=254, blank=True)
     outlook_problem = models.TextField(blank=True)
 
     objects = BookingQuerySet.as_manager()
@@ -181,12 +235,17 @@ class Booking(models.Model):
                         "removing",
                         "removed",
                         "remove_failed",
+                        "moving",
+                        "left_behind",
                     ]
                 ),
                 name="booking_outlook_state_valid",
             ),
             models.CheckConstraint(
                 condition=Q(customer_language__in=["en", "de"]), name="booking_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(meeting__in=["teams", "link", "phone"]), name="booking_meeting_valid"
             ),
         ]
 

@@ -42,8 +42,12 @@ def offer_for(expert, *, now: datetime) -> Offer:
     return Offer(booking_settings, Interval(first, last) if last > first else None)
 
 
-def offered_slots(expert, window: Interval, *, now: datetime) -> list[datetime]:
-    """Start times a customer may book inside `window` (UTC). Four queries, whatever the data."""
+def offered_slots(
+    expert, window: Interval, *, now: datetime, ignoring: int | None = None
+) -> list[datetime]:
+    """Start times a customer may book inside `window` (UTC). Four queries, whatever the data.
+
+    ignoring: a booking whose own time does not count as taken (it is being moved)."""
     offer = offer_for(expert, now=now)
     bookable = offer.bookable
     if bookable is None or window.end <= bookable.start or window.start >= bookable.end:
@@ -87,6 +91,7 @@ def offered_slots(expert, window: Interval, *, now: datetime) -> list[datetime]:
         Booking.objects.for_expert(expert)
         .live(now)
         .filter(start__lt=reach.end, end__gt=reach.start)
+        .exclude(pk=ignoring)
         .values_list("start", "end")
         .order_by()  # SQLite allows no ORDER BY inside a UNION
     )

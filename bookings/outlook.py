@@ -1,4 +1,5 @@
-"""Accepted appointments into the expert's Outlook calendar, and out again when cancelled."""
+"""Appointments in the expert's Outlook calendar: written when confirmed, moved when
+rescheduled, removed when cancelled, always in the Microsoft account they were written to."""
 
 import logging
 
@@ -15,30 +16,16 @@ from calendars.tasks import queue_sync
 from calendars.tokens import call_with_token
 from outbox.handlers import GiveUp, TryLater
 
-from .models import Booking
+from .models import Booking, BookingSettings
 
 logger = logging.getLogger(__name__)
 
+TEAMS = "teamsForBusiness"
 
-def event_payload(booking: Booking) -> dict:
-    """The Outlook event: the customer's name and message, no attendees (Okomo mails the
-    customer itself; Outlook must not send invitations)."""
-    expert = booking.expert
-    zone = expert.time_zone
-    link = settings.SITE_URL + reverse("bookings:expert_list") + f"#booking-{booking.uuid}"
-    with translation.override(expert.language):
-        subject = _("Okomo appointment with %(name)s") % {"name": booking.customer_name}
-        intro = _("Online appointment booked through Okomo.")
-        message = _("Message from the customer:")
-        details = _("Details in Okomo:")
-    body = f"<p>{escape(intro)}</p>"
-    if booking.customer_message:
-        body += f"<p>{escape(message)}<br>{escape(booking.customer_message)}</p>"
-    body += f'<p>{escape(details)} <a href="{escape(link)}">{escape(link)}</a></p>'
-    local = expert.zone
+
+def _times(booking):
+    local, zone = booking.expert.zone, booking.expert.time_zone
     return {
-        "subject": subject,
-        "body": {"contentType": "HTML", "content": body},
         "start": {
             "dateTime": booking.start.astimezone(local).strftime("%Y-%m-%dT%H:%M:%S"),
             "timeZone": zone,
@@ -47,18 +34,50 @@ def event_payload(booking: Booking) -> dict:
             "dateTime": booking.end.astimezone(local).strftime("%Y-%m-%dT%H:%M:%S"),
             "timeZone": zone,
         },
+    }
+
+
+def event_payload(booking: Booking, *, teams: bool) -> dict:
+    """The Outlook event: the customer's name and message, how to meet, no attendees (Okomo
+    mails the customer itself; Outlook must not send invitations)."""
+    expert = booking.expert
+    link = settings.SITE_URL + reverse("bookings:expert_list") + f"#booking-{booking.uuid}"
+    with translation.override(expert.language):
+        subject = _("Okomo appointment with %(name)s") % {"name": booking.customer_name}
+        intro = _("Appointment booked through Okomo.")
+        message = _("Message from the customer:")
+        details = _("Details in Okomo:")
+        if booking.meeting == BookingSettings.Meeting.PHONE:
+            place = _("Phone: %(number)s") % {"number": booking.customer_phone}
+        elif booking.join_url and not teams:
+            place = booking.join_url
+        else:
+            place = _("Online")
+    body = f"<p>{escape(intro)}</p>"
+    if booking.join_url and not teams:
+        body += f'<p><a href="{escape(booking.join_url)}">{escape(booking.join_url)}</a></p>'
+    if booking.customer_message:
+        body += f"<p>{escape(message)}<br>{escape(booking.customer_message)}</p>"
+    body += f'<p>{escape(details)} <a href="{escape(link)}">{escape(link)}</a></p>'
+    payload = {
+        "subject": subject,
+        "body": {"contentType": "HTML", "content": body},
+        **_times(booking),
         "showAs": "busy",
         "isReminderOn": True,
         "reminderMinutesBeforeStart": 15,
-        "location": {"displayName": "Online"},
+        "location": {"displayName": place},
         # Stable per booking: a retried write returns the first event instead of a second one.
         "transactionId": f"okomo-booking-{booking.uuid}",
         "allowNewTimeProposals": False,
     }
+    if teams:
+        payload.update(isOnlineMeeting=True, onlineMeetingProvider=TEAMS)
+    return payload
 
 
 def write_event(booking_id: int) -> bool:
-    """Write the accepted booking's event; True when it was cancelled meanwhile and the
+    """Write the confirmed booking's event; True when it was cancelled meanwhile and the
     fresh event must be removed again.
 
     Raises TryLater while Microsoft cannot be reached, GiveUp when it refuses the event.
@@ -69,33 +88,111 @@ def write_event(booking_id: int) -> bool:
     if booking.outlook_state == Booking.Outlook.WRITTEN:
         return False
     connection = _connection(booking)
-    created = _call(connection, lambda token: graph.create_event(token, event_payload(booking)))
-    # A cancellation may have arrived while the event was being written.
-    written = Booking.objects.filter(pk=booking.pk, status=Booking.Status.ACCEPTED).update(
-        outlook_event_id=created.id, outlook_state=Booking.Outlook.WRITTEN, outlook_problem=""
+    wants_teams = booking.meeting == BookingSettings.Meeting.TEAMS
+    teams = wants_teams and TEAMS in _call(connection, graph.meeting_providers)
+    written = _call(
+        connection, lambda token: graph.create_event(token, event_payload(booking, teams=teams))
     )
-    if not written:
-        Booking.objects.filter(pk=booking.pk).update(outlook_event_id=created.id)
+    fields = {
+        "outlook_event_id": written.id,
+        "outlook_account": connection.home_account_id,
+        "outlook_account_address": connection.account_address,
+    }
+    if wants_teams:
+        fields.update(_meeting_outcome(booking, written.join_url))
+    # A cancellation may have arrived while the event was being written.
+    kept = Booking.objects.filter(pk=booking.pk, status=Booking.Status.ACCEPTED).update(
+        outlook_state=Booking.Outlook.WRITTEN, outlook_problem="", **fields
+    )
+    if not kept:
+        Booking.objects.filter(pk=booking.pk).update(**fields)
     queue_sync(connection.pk)
-    logger.info("outlook event written booking=%s", booking.uuid)
-    return not written
+    logger.info("outlook event written booking=%s teams=%s", booking.uuid, bool(written.join_url))
+    return not kept
 
 
-def remove_event(booking_id: int) -> None:
-    """Remove a cancelled booking's event; raises TryLater or GiveUp as write_event does."""
+def _meeting_outcome(booking, join_url):
+    """The join link of a Teams appointment: Outlook's, else the expert's own, else a note."""
+    if join_url:
+        return {"join_url": join_url, "meeting_problem": ""}
+    own = booking.expert.booking_settings.meeting_link
+    with translation.override(booking.expert.language):
+        if own:
+            note = _(
+                "Microsoft made no Teams meeting for this account; your own video link was "
+                "sent instead."
+            )
+        else:
+            note = _(
+                "Microsoft made no Teams meeting for this account. Please send the customer "
+                "a link, and set your own video link in the booking settings."
+            )
+    return {"join_url": own, "meeting_problem": note}
+
+
+def move_event(booking_id: int) -> None:
+    """PATCH the event to the booking's current time: the same event, never a second one."""
+    booking = Booking.objects.select_related("expert").filter(pk=booking_id).first()
+    if booking is None or booking.status != Booking.Status.ACCEPTED:
+        return
+    if not booking.outlook_event_id:
+        if booking.outlook_state == Booking.Outlook.WRITING:
+            raise TryLater("the event is still being written")
+        return  # never written: the write, whenever it comes, uses the new time
+    connection = _connection(booking)
+    if _left_behind(booking, connection):
+        return
+    _call(
+        connection,
+        lambda token: graph.update_event(token, booking.outlook_event_id, _times(booking)),
+    )
+    Booking.objects.filter(pk=booking.pk, status=Booking.Status.ACCEPTED).update(
+        outlook_state=Booking.Outlook.WRITTEN, outlook_problem=""
+    )
+    queue_sync(connection.pk)
+    logger.info("outlook event moved booking=%s", booking.uuid)
+
+
+def remove_event(booking_id: int, *, write_unanswered: bool = False) -> None:
+    """Remove a cancelled booking's event; raises TryLater or GiveUp as write_event does.
+
+    write_unanswered: a write was sent but its answer never came (a timeout, a 504): the
+    event may exist without Okomo knowing its id.
+    """
     booking = Booking.objects.select_related("expert").filter(pk=booking_id).first()
     if booking is None or booking.status != Booking.Status.CANCELLED:
         return
-    if not booking.outlook_event_id:
+    connection = _connection(booking)
+    event_id = booking.outlook_event_id
+    if not event_id and write_unanswered:
+        # The same POST (same transactionId) answers with the event if the lost write made
+        # it, or makes it now; either way it is then deleted.
+        event_id = _call(
+            connection,
+            lambda token: graph.create_event(token, event_payload(booking, teams=False)),
+        ).id
+    elif not event_id:
         # Never written, or a write still under way: that write sees the cancellation and
         # asks for the removal itself once it knows the event id.
         _set(booking, Booking.Outlook.REMOVED, "")
         return
-    connection = _connection(booking)
-    _call(connection, lambda token: graph.delete_event(token, booking.outlook_event_id))
+    elif _left_behind(booking, connection):
+        return
+    _call(connection, lambda token: graph.delete_event(token, event_id))
     _set(booking, Booking.Outlook.REMOVED, "")
     queue_sync(connection.pk)
     logger.info("outlook event removed booking=%s", booking.uuid)
+
+
+def _left_behind(booking, connection) -> bool:
+    """An event lives in the account it was written to; with that account no longer
+    connected, say where it is instead of pretending it was moved or removed."""
+    if not booking.outlook_account:
+        return False  # written before accounts were recorded: the connected one
+    if connection is not None and connection.home_account_id == booking.outlook_account:
+        return False
+    _set(booking, Booking.Outlook.LEFT_BEHIND, booking.outlook_account_address)
+    return True
 
 
 def _call(connection, call):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from calendars import graph
 from calendars.busy import UnusableEvent, blocking_show_as, busy_intervals
@@ -21,8 +22,8 @@ from calendars.transport import deadline
 from okomo.intervals import Interval
 
 from . import effects, slot_cache
-from .models import Booking
-from .offer import offer_for, offered_slots
+from .models import Booking, BookingSettings
+from .offer import offer_for, offered_slots, settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ class BookingError(Exception):
 
     def __init__(self, reason):
         super().__init__(reason)
-        self.reason = reason  # "not_offered", "taken", "busy_now", "too_many_open"
+        # "not_offered", "taken", "busy_now", "too_many_open", "phone_needed"
+        self.reason = reason
 
 
 class TransitionError(Exception):
@@ -46,11 +48,16 @@ class Customer:
     message: str
     language: str
     time_zone: str
+    phone: str = ""
 
 
 def request_booking(expert, *, start: datetime, customer: Customer, now: datetime) -> Booking:
-    """Hold a slot for a customer until the expert answers or the request expires."""
+    """Hold a slot for a customer until the expert answers or the request expires; or, when
+    the expert confirms automatically, make it an appointment at once."""
     offer = offer_for(expert, now=now)
+    meeting = offer.settings.meeting
+    if meeting == BookingSettings.Meeting.PHONE and not customer.phone:
+        raise BookingError("phone_needed")
     end = start + offer.length
     day = Interval(start - timedelta(days=1), start + timedelta(days=1))
     if start not in offered_slots(expert, day, now=now):
@@ -90,12 +97,21 @@ def request_booking(expert, *, start: datetime, customer: Customer, now: datetim
                 customer_message=customer.message,
                 customer_language=customer.language,
                 customer_time_zone=customer.time_zone,
+                customer_phone=customer.phone,
+                meeting=meeting,
+                join_url=offer.settings.meeting_link
+                if meeting == BookingSettings.Meeting.LINK
+                else "",
                 # Never held past its own start: an unanswered request cannot become an
                 # appointment that has already begun.
                 expires_at=min(now + timedelta(hours=offer.settings.request_hold_hours), start),
             )
-            effects.mail(booking, "request_received")
-            effects.mail(booking, "new_request")
+            if offer.settings.confirm_automatically:
+                _confirm(booking, now=now)
+                effects.mail(booking, "new_request", confirmed=True)
+            else:
+                effects.mail(booking, "request_received")
+                effects.mail(booking, "new_request")
             _offer_changed(expert.pk)
     except IntegrityError as exc:
         raise BookingError("taken") from exc
@@ -131,7 +147,7 @@ def _became_busy(expert, offer, start, end):
         end + timedelta(minutes=s.buffer_after_minutes),
     )
     try:
-        with deadline(JUST_IN_TIME_DEADLINE):
+        with deadline(JUST_IN_TIME_DEADLINE, person_waits=True):
             events = call_with_token(
                 connection, lambda token: graph.read_calendar_view(token, reach)
             )
@@ -151,16 +167,27 @@ def _became_busy(expert, offer, start, end):
 @transaction.atomic
 def accept_booking(booking: Booking, *, now: datetime) -> Booking:
     booking = _locked(booking)
-    if booking.status != Booking.Status.REQUESTED or booking.expires_at <= now:
+    if booking.status != Booking.Status.REQUESTED:
         raise TransitionError("only an open request can be accepted")
+    if booking.expires_at <= now or booking.start <= now:
+        raise TransitionError("the request has expired")
+    _confirm(booking, now=now)
+    _offer_changed(booking.expert_id)
+    return booking
+
+
+def _confirm(booking, *, now):
+    """Make the booking an appointment: into Outlook, confirmed to the customer, reminded."""
     booking.status = Booking.Status.ACCEPTED
     booking.decided_at = now
     booking.outlook_state = Booking.Outlook.WRITING
     booking.save(update_fields=["status", "decided_at", "outlook_state"])
-    effects.write_to_outlook(booking)
-    effects.mail(booking, "accepted")
-    _offer_changed(booking.expert_id)
-    return booking
+    # A Teams appointment's confirmation waits for Outlook: it brings the join link.
+    teams = booking.meeting == BookingSettings.Meeting.TEAMS
+    effects.write_to_outlook(booking, confirm=teams)
+    if not teams:
+        effects.mail(booking, "accepted")
+    effects.remind(booking, hours=settings_for(booking.expert).reminder_hours, now=now)
 
 
 @transaction.atomic
@@ -177,16 +204,22 @@ def decline_booking(booking: Booking, *, now: datetime) -> Booking:
 
 
 @transaction.atomic
-def cancel_booking(booking: Booking, *, now: datetime, by_customer: bool) -> Booking:
-    """Cancel a request or an appointment that has not ended; its Outlook event goes too."""
+def cancel_booking(
+    booking: Booking, *, now: datetime, by_customer: bool, reason: str = ""
+) -> Booking:
+    """Cancel a request or an appointment that has not begun; its Outlook event goes too."""
     booking = _locked(booking)
     if booking.status not in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED):
         raise TransitionError("only a live booking can be cancelled")
-    if booking.end <= now:
-        raise TransitionError("an appointment that has ended cannot be cancelled")
+    if booking.start <= now:
+        raise TransitionError("an appointment that has begun cannot be cancelled")
+    was_appointment = booking.status == Booking.Status.ACCEPTED
     booking.status = Booking.Status.CANCELLED
     booking.decided_at = now
-    fields = ["status", "decided_at"]
+    booking.cancel_reason = reason
+    booking.cancelled_by_customer = by_customer
+    booking.sequence += 1
+    fields = ["status", "decided_at", "cancel_reason", "cancelled_by_customer", "sequence"]
     if booking.outlook_state in (
         Booking.Outlook.WRITING,
         Booking.Outlook.WRITTEN,
@@ -197,8 +230,71 @@ def cancel_booking(booking: Booking, *, now: datetime, by_customer: bool) -> Boo
         fields.append("outlook_state")
         effects.remove_from_outlook(booking)
     booking.save(update_fields=fields)
-    effects.mail(booking, "cancelled", by_customer=by_customer)
+    effects.mail(booking, "cancelled", by_customer=by_customer, was_appointment=was_appointment)
+    if by_customer:
+        effects.mail(booking, "cancelled_by_customer", was_appointment=was_appointment)
     _offer_changed(booking.expert_id)
+    return booking
+
+
+def reschedule_booking(
+    booking: Booking, *, start: datetime, now: datetime, by_customer: bool
+) -> Booking:
+    """Move a request or an appointment to another free time, all or nothing: when the new
+    time is gone, the booking keeps its old one."""
+    expert = booking.expert
+    if booking.status not in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED):
+        raise TransitionError("only a live booking can be moved")
+    if booking.start <= now:
+        raise TransitionError("an appointment that has begun cannot be moved")
+    offer = offer_for(expert, now=now)
+    end = start + (booking.end - booking.start)
+    day = Interval(start - timedelta(days=1), start + timedelta(days=1))
+    if start not in offered_slots(expert, day, now=now, ignoring=booking.pk):
+        raise BookingError("not_offered")
+    if _became_busy(expert, offer, start, end):
+        queue_sync(expert.calendar_connection.pk)
+        raise BookingError("busy_now")
+    try:
+        with transaction.atomic():
+            booking = _locked(booking)
+            if booking.status not in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED):
+                raise TransitionError("only a live booking can be moved")
+            clash = (
+                Booking.objects.for_expert(expert)
+                .live(now)
+                .filter(start__lt=end, end__gt=start)
+                .exclude(pk=booking.pk)
+            )
+            if clash.exists():
+                raise BookingError("taken")
+            booking.start, booking.end = start, end
+            booking.sequence += 1
+            fields = ["start", "end", "sequence"]
+            if booking.status == Booking.Status.REQUESTED:
+                booking.expires_at = min(booking.expires_at, start)
+                fields.append("expires_at")
+            elif booking.outlook_state in (Booking.Outlook.WRITTEN, Booking.Outlook.WRITING):
+                if booking.outlook_state == Booking.Outlook.WRITTEN:
+                    booking.outlook_state = Booking.Outlook.MOVING
+                    fields.append("outlook_state")
+                effects.move_in_outlook(booking)
+            elif booking.outlook_state == Booking.Outlook.WRITE_FAILED:
+                booking.outlook_state = Booking.Outlook.WRITING
+                fields.append("outlook_state")
+                effects.write_to_outlook(booking)
+            # The exclusion constraint (PostgreSQL) guards the new time; the old is freed by
+            # the same UPDATE.
+            booking.save(update_fields=fields)
+            effects.mail(booking, "rescheduled")
+            if by_customer:
+                effects.mail(booking, "rescheduled_expert")
+            if booking.status == Booking.Status.ACCEPTED:
+                effects.remind(booking, hours=offer.settings.reminder_hours, now=now)
+            _offer_changed(expert.pk)
+    except IntegrityError as exc:
+        raise BookingError("taken") from exc
+    logger.info("booking moved expert=%s booking=%s", expert.pk, booking.uuid)
     return booking
 
 
@@ -215,19 +311,41 @@ def expire_requests(*, now: datetime, expert=None) -> int:
 
 
 @transaction.atomic
-def retry_outlook_writes(expert) -> int:
-    """After a reconnect, write the appointments that could not be written before."""
-    failed = list(
+def write_upcoming_to_outlook(expert, *, account: str, now: datetime) -> int:
+    """After (re)connecting: write the upcoming appointments that could not be written, and
+    those whose events live in another Microsoft account, into the connected one; remove
+    again what could not be removed."""
+    upcoming = (
         Booking.objects.for_expert(expert)
         .select_for_update()
-        .filter(status=Booking.Status.ACCEPTED, outlook_state=Booking.Outlook.WRITE_FAILED)
+        .filter(status=Booking.Status.ACCEPTED, end__gt=now)
     )
-    Booking.objects.filter(pk__in=[b.pk for b in failed]).update(
-        outlook_state=Booking.Outlook.WRITING, outlook_problem=""
-    )
-    for booking in failed:
+    elsewhere = Q(outlook_event_id__gt="") & ~Q(outlook_account__in=["", account])
+    rewrite = list(upcoming.filter(Q(outlook_state=Booking.Outlook.WRITE_FAILED) | elsewhere))
+    for booking in rewrite:
+        moved_away = booking.outlook_event_id and booking.outlook_account not in ("", account)
+        Booking.objects.filter(pk=booking.pk).update(
+            outlook_state=Booking.Outlook.WRITING,
+            outlook_problem="",
+            outlook_event_id="",
+            previous_outlook_address=(
+                booking.outlook_account_address if moved_away else booking.previous_outlook_address
+            ),
+        )
         effects.write_to_outlook(booking)
-    return len(failed)
+    # Removals that gave up (the connection was refused) are tried again in the same account.
+    unremoved = list(
+        Booking.objects.for_expert(expert)
+        .select_for_update()
+        .filter(status=Booking.Status.CANCELLED, outlook_state=Booking.Outlook.REMOVE_FAILED)
+        .filter(outlook_account__in=["", account])
+    )
+    for booking in unremoved:
+        Booking.objects.filter(pk=booking.pk).update(
+            outlook_state=Booking.Outlook.REMOVING, outlook_problem=""
+        )
+        effects.remove_from_outlook(booking)
+    return len(rewrite) + len(unremoved)
 
 
 def _offer_changed(expert_id):

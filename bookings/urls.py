@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import expert_views, views
+from . import customer_views, expert_views, views
 from .converters import IsoDateConverter
 
 register_converter(IsoDateConverter, "isodate")
@@ -10,12 +10,18 @@ urlpatterns = [
     path("book/<slug:slug>/", views.booking_page, name="page"),
     path("book/<slug:slug>/slots.json", views.slots_json, name="slots"),
     path("book/<slug:slug>/request/", views.submit, name="submit"),
-    path("booking/<uuid:uuid>/", views.requested, name="requested"),
-    path("booking/cancel/<str:token>/", views.customer_cancel, name="customer_cancel"),
+    path("booking/<uuid:uuid>/", customer_views.requested, name="requested"),
+    path("booking/cancel/<str:token>/", customer_views.customer_cancel, name="customer_cancel"),
+    path(
+        "booking/reschedule/<str:token>/",
+        customer_views.customer_reschedule,
+        name="customer_reschedule",
+    ),
     path("settings/bookings/", expert_views.expert_list, name="expert_list"),
     path("settings/bookings/<uuid:uuid>/accept/", expert_views.accept, name="accept"),
     path("settings/bookings/<uuid:uuid>/decline/", expert_views.decline, name="decline"),
     path("settings/bookings/<uuid:uuid>/cancel/", expert_views.cancel, name="cancel"),
+    path("settings/bookings/<uuid:uuid>/move/", expert_views.reschedule, name="reschedule"),
     path("settings/availability/settings/", expert_views.save_settings, name="save_settings"),
     path("settings/availability/weekly/", expert_views.save_weekly_hours, name="save_weekly"),
     path("settings/availability/dates/", expert_views.add_exception, name="add_exception"),

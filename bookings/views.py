@@ -10,15 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from experts import time_zones
 from okomo.intervals import Interval
 
 from . import services, slot_cache
-from .cancel_links import booking_uuid_from
-from .forms import BookingRequestForm
-from .models import Booking
+from .forms import BookingRequestForm, StartForm
+from .models import BookingSettings
 from .offer import offer_for, offered_slots
 from .ratelimit import Limit, count_booking_request
 
@@ -35,6 +34,7 @@ REFUSALS = {
     "busy_now": gettext_lazy(
         "That time has just become busy in the expert's calendar. Please pick another one."
     ),
+    "phone_needed": gettext_lazy("Please give your phone number: the expert will call you."),
     "too_many_open": gettext_lazy(
         "You already have open requests with this expert. Please wait for an answer, "
         "or cancel one through the link in its mail."
@@ -58,20 +58,28 @@ def _expert(slug):
 
 @require_GET
 def booking_page(request, slug):
-    return _page(request, _expert(slug))
+    return render_booking_page(request, _expert(slug))
 
 
-def _page(request, expert, form=None, error=None, status=200):
-    form = form or BookingRequestForm(
-        initial={"language": request.LANGUAGE_CODE, "time_zone": "UTC"}
-    )
+def render_booking_page(request, expert, form=None, error=None, status=200, moving=None):
+    """The booking page; `moving`: the booking being moved to another time (no details asked)."""
+    offer = offer_for(expert, now=timezone.now())
+    if form is None:
+        initial = {"language": request.LANGUAGE_CODE, "time_zone": "UTC"}
+        form = StartForm(initial=initial) if moving else _request_form(offer, initial=initial)
     context = {
         "expert": expert,
         "form": form,
         "error": error,
-        "offer": offer_for(expert, now=timezone.now()),
+        "offer": offer,
+        "moving": moving,
     }
     return render(request, "bookings/booking_page.html", context, status=status)
+
+
+def _request_form(offer, **kwargs):
+    phone = offer.settings.meeting == BookingSettings.Meeting.PHONE
+    return BookingRequestForm(phone=phone, **kwargs)
 
 
 @require_GET
@@ -144,15 +152,15 @@ def _slots_answer(expert, zone, first, last, *, now):
 @require_POST
 def submit(request, slug):
     expert = _expert(slug)
-    form = BookingRequestForm(request.POST)
+    form = _request_form(offer_for(expert, now=timezone.now()), data=request.POST)
     if not form.is_valid():
-        return _page(
+        return render_booking_page(
             request, expert, form=form, status=400, error=_("Please check the marked fields.")
         )
     # Only valid requests count, so junk posts cannot use up the limits of real customers.
     limit = count_booking_request(request, expert_id=expert.pk)
     if limit:
-        return _page(request, expert, form=form, status=429, error=TOO_MANY[limit])
+        return render_booking_page(request, expert, form=form, status=429, error=TOO_MANY[limit])
     data = form.cleaned_data
     customer = services.Customer(
         name=data["name"].strip(),
@@ -160,55 +168,14 @@ def submit(request, slug):
         message=data["message"].strip(),
         language=data["language"],
         time_zone=data["time_zone"],
+        phone=data.get("phone", ""),
     )
     try:
         booking = services.request_booking(
             expert, start=data["start"], customer=customer, now=timezone.now()
         )
     except services.BookingError as exc:
-        return _page(request, expert, form=form, status=409, error=REFUSALS[exc.reason])
+        return render_booking_page(
+            request, expert, form=form, status=409, error=REFUSALS[exc.reason]
+        )
     return redirect("bookings:requested", uuid=booking.uuid)
-
-
-@require_GET
-def requested(request, uuid):
-    booking = get_object_or_404(Booking.objects.select_related("expert"), uuid=uuid)
-    return render(
-        request, "bookings/requested.html", {"booking": booking, "zone": booking.customer_time_zone}
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def customer_cancel(request, token):
-    uuid = booking_uuid_from(token)
-    if uuid is None:
-        return render(request, "bookings/cancel_invalid.html", status=400)
-    booking = Booking.objects.select_related("expert").filter(uuid=uuid).first()
-    if booking is None:
-        raise Http404
-    now = timezone.now()
-    done = booking.status == Booking.Status.CANCELLED
-    if request.method == "POST" and not done:
-        try:
-            booking = services.cancel_booking(booking, now=now, by_customer=True)
-            done = True
-        except services.TransitionError:
-            pass
-    # The link expires with the appointment: one that has ended cannot be cancelled.
-    over = booking.end <= now
-    cancellable = not over and booking.status in (
-        Booking.Status.REQUESTED,
-        Booking.Status.ACCEPTED,
-    )
-    return render(
-        request,
-        "bookings/customer_cancel.html",
-        {
-            "booking": booking,
-            "zone": booking.customer_time_zone,
-            "done": done,
-            "over": over,
-            "cancellable": cancellable,
-        },
-        status=410 if over and not done else 200,
-    )

@@ -6,14 +6,14 @@ Sent as outbox effects: recorded with the change, delivered (and retried) by a w
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from outbox import services as outbox
-from outbox.handlers import TryLater, handler
+from outbox.handlers import GiveUp, TryLater, handler
 
 from .models import CalendarConnection
 
@@ -39,7 +39,11 @@ def send_reconnect_needed(effect):
         }
         subject = _("Okomo: please reconnect your Outlook calendar")
         body = render_to_string("calendars/email/reconnect_needed.txt", context)
+    message = EmailMessage(subject, body, None, [expert.email])
+    message.extra_headers["Message-ID"] = f"<{effect.uuid}@okomo>"  # one per effect, as bookings'
     try:
-        send_mail(subject, body, None, [expert.email])
+        message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise GiveUp(f"the mail server refused the address {expert.email}") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise TryLater(f"mail server: {exc.__class__.__name__}: {exc}") from exc

@@ -103,17 +103,46 @@ def read_calendar_view(
 
 
 @dataclass(frozen=True)
-class CreatedEvent:
+class WrittenEvent:
     id: str
+    join_url: str  # the online meeting's join link; empty when Outlook made none
 
 
-def create_event(access_token: str, event: dict) -> CreatedEvent:
+def meeting_providers(access_token: str) -> tuple[str, ...]:
+    """The online meeting providers the default calendar allows (calendar metadata only)."""
+    body = _request(
+        "GET",
+        "/me/calendar",
+        access_token,
+        params={"$select": "allowedOnlineMeetingProviders,defaultOnlineMeetingProvider"},
+    )
+    allowed = body.get("allowedOnlineMeetingProviders") or []
+    if not isinstance(allowed, list):
+        raise GraphError("calendar answer has no provider list", permanent=True)
+    return tuple(str(provider) for provider in allowed)
+
+
+def create_event(access_token: str, event: dict) -> WrittenEvent:
     """POST /me/events; the body's transactionId makes a repeated call create nothing new."""
-    body = _request("POST", "/me/events", access_token, json=event)
+    return _written(_request("POST", "/me/events", access_token, json=event))
+
+
+def update_event(access_token: str, event_id: str, changes: dict) -> WrittenEvent:
+    """PATCH /me/events/{id}: the same event (same id) with the changed fields."""
+    return _written(
+        _request("PATCH", f"/me/events/{quote(event_id, safe='')}", access_token, json=changes)
+    )
+
+
+def _written(body):
     event_id = body.get("id")
     if not isinstance(event_id, str) or not event_id:
-        raise GraphError("created event has no id", permanent=True)
-    return CreatedEvent(id=event_id)
+        raise GraphError("written event has no id", permanent=True)
+    meeting = body.get("onlineMeeting")
+    join_url = meeting.get("joinUrl") if isinstance(meeting, dict) else None
+    if not isinstance(join_url, str) or not join_url.startswith("https://"):
+        join_url = ""
+    return WrittenEvent(id=event_id, join_url=join_url)
 
 
 def delete_event(access_token: str, event_id: str) -> None:

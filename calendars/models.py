@@ -5,6 +5,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# Graph's name for Teams meetings of work or school accounts (personal accounts get
+# "skypeForConsumer", which creates no Teams meeting).
+TEAMS_FOR_BUSINESS = "teamsForBusiness"
+
 
 class CalendarConnectionQuerySet(models.QuerySet):
     def for_expert(self, expert):
@@ -59,6 +63,9 @@ class CalendarConnection(models.Model):
         _("kind of last problem"), max_length=20, choices=ProblemKind.choices, blank=True
     )
     last_problem_at = models.DateTimeField(_("last problem at"), null=True, blank=True)
+    # Calendar metadata read at connect ("teamsForBusiness", "skypeForConsumer", ...): which
+    # ways to meet online Outlook can create in this account's calendar.
+    online_meeting_providers = models.JSONField(default=list, blank=True, editable=False)
     treat_tentative_as_busy = models.BooleanField(
         _("Treat “tentative” as busy"),
         default=False,
@@ -101,6 +108,10 @@ class CalendarConnection(models.Model):
     @property
     def needs_reconnect(self):
         return self.status == self.Status.RECONNECT_NEEDED
+
+    @property
+    def allows_teams(self):
+        return TEAMS_FOR_BUSINESS in self.online_meeting_providers
 
 
 class BusyInterval(models.Model):

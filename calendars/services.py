@@ -1,6 +1,7 @@
 """Writes to calendar connections: connect, disconnect, check, reconnect-needed."""
 
 import logging
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,19 +20,24 @@ class AccountInUse(Exception):
     """The Microsoft account is already connected to another expert."""
 
 
-def connect_calendar(expert, *, sign_in: SignIn, me: graph.Me) -> CalendarConnection:
+def connect_calendar(
+    expert, *, sign_in: SignIn, me: graph.Me, meeting_providers: Sequence[str] = ()
+) -> CalendarConnection:
     """Store (or replace) the expert's connection; a different account drops the old busy times.
 
+    meeting_providers: the online meeting providers the calendar allows (empty: unknown).
     Raises AccountInUse when another expert has connected the same Microsoft account.
     """
     try:
-        return _store_connection(expert, sign_in=sign_in, me=me)
+        return _store_connection(
+            expert, sign_in=sign_in, me=me, meeting_providers=list(meeting_providers)
+        )
     except IntegrityError as exc:  # the unique constraint: a race past the check below
         raise AccountInUse() from exc
 
 
 @transaction.atomic
-def _store_connection(expert, *, sign_in, me):
+def _store_connection(expert, *, sign_in, me, meeting_providers):
     taken = (
         CalendarConnection.objects.filter(account_oid=sign_in.oid, account_tid=sign_in.tid)
         .exclude(expert=expert)
@@ -53,6 +59,7 @@ def _store_connection(expert, *, sign_in, me):
             "account_name": me.display_name or sign_in.name,
             "account_kind": kind.PERSONAL if sign_in.is_personal_account else kind.WORK,
             "token_cache": encrypt(sign_in.token_cache),
+            "online_meeting_providers": meeting_providers,
             "busy_fingerprint": "",
             "status": CalendarConnection.Status.CONNECTED,
             "last_problem": "",

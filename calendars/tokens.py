@@ -1,11 +1,12 @@
 """Graph calls on behalf of a stored connection: decrypt, refresh, keep the rotated cache."""
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from .encryption import UndecryptableSecret, decrypt, encrypt
 from .graph import GraphUnauthorized
-from .identity import ReconnectNeeded, acquire_access_token
+from .identity import MicrosoftUnavailable, ReconnectNeeded, acquire_access_token
 from .models import CalendarConnection
+from .transport import person_waits
 
 
 def call_with_token(connection: CalendarConnection, call):
@@ -25,11 +26,21 @@ def call_with_token(connection: CalendarConnection, call):
 
 
 def _access_token(connection, *, force_refresh):
+    try:
+        return _locked_access_token(connection, force_refresh=force_refresh)
+    except OperationalError as exc:
+        # Only under a deadline (a person waits): the row is held by a refresh elsewhere.
+        raise MicrosoftUnavailable("the connection's tokens are being refreshed elsewhere") from exc
+
+
+def _locked_access_token(connection, *, force_refresh):
     # The row lock serialises refreshes of one connection: Microsoft rotates the refresh
-    # token on every use, and two workers refreshing at once would lose one rotation.
+    # token on every use, and two workers refreshing at once would lose one rotation. Where a
+    # person waits (a deadline is set), a held lock is not waited for: a sync may hold it
+    # for as long as Microsoft takes to answer it.
     with transaction.atomic():
         locked = (
-            CalendarConnection.objects.select_for_update()
+            CalendarConnection.objects.select_for_update(nowait=person_waits())
             .only("pk", "token_cache", "home_account_id")
             .get(pk=connection.pk)
         )

@@ -35,15 +35,24 @@ class MicrosoftSession(requests.Session):
 
 
 @contextmanager
-def deadline(seconds: float):
+def deadline(seconds: float, *, person_waits: bool = False):
     """Every exchange with Microsoft in this block, token refresh included, ends within
-    `seconds` in total (as far as socket timeouts can say so): for work a person waits on."""
-    previous = getattr(_local, "deadline", None)
-    _local.deadline = time.monotonic() + seconds
+    `seconds` in total (as far as socket timeouts can say so). An enclosing, tighter deadline
+    stays in force. person_waits: a web request, which must not queue behind a worker's
+    refresh either (see tokens.py)."""
+    previous = getattr(_local, "deadline", None), getattr(_local, "person_waits", False)
+    end = time.monotonic() + seconds
+    _local.deadline = end if previous[0] is None else min(end, previous[0])
+    _local.person_waits = person_waits or previous[1]
     try:
         yield
     finally:
-        _local.deadline = previous
+        _local.deadline, _local.person_waits = previous
+
+
+def person_waits() -> bool:
+    """True inside a deadline taken for a web request."""
+    return getattr(_local, "person_waits", False)
 
 
 def remaining() -> float | None:

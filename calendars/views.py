@@ -9,15 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.expert_views import availability_context
-from bookings.services import retry_outlook_writes
+from bookings.services import write_upcoming_to_outlook
 
 from . import graph, identity, services, sync, tasks
 from .forms import SyncPreferencesForm
 from .models import CalendarConnection
+from .transport import deadline
 
 logger = logging.getLogger(__name__)
 
 FLOW_SESSION_KEY = "microsoft_auth_flow"
+# Everything these pages ask Microsoft (discovery, code exchange, /me) ends within this many
+# seconds in all: an expert's click never holds a web worker for long.
+MICROSOFT_DEADLINE = 6.0
 PROBLEM_SESSION_KEY = "microsoft_connect_problem"
 
 
@@ -41,6 +45,7 @@ def settings_page(request, availability=None, status=200):
 
 @login_required
 @require_POST
+@deadline(MICROSOFT_DEADLINE, person_waits=True)
 def connect(request):
     """Send the expert to Microsoft's sign-in and consent pages."""
     try:
@@ -56,12 +61,14 @@ def connect(request):
 
 @login_required
 @require_GET
+@deadline(MICROSOFT_DEADLINE, person_waits=True)
 def microsoft_callback(request):
     """Microsoft sends the expert back here with a code (or an error)."""
     flow = request.session.pop(FLOW_SESSION_KEY, None)
     try:
         sign_in = identity.finish_sign_in(flow, request.GET.dict())
         me = graph.get_me(sign_in.access_token)
+        meeting_providers = _meeting_providers(sign_in.access_token)
     except identity.SignInCancelled:
         _problem(request, "cancelled")
     except identity.AdminApprovalRequired:
@@ -74,13 +81,17 @@ def microsoft_callback(request):
         _problem(request, "unavailable")
     else:
         try:
-            connection = services.connect_calendar(request.user, sign_in=sign_in, me=me)
+            connection = services.connect_calendar(
+                request.user, sign_in=sign_in, me=me, meeting_providers=meeting_providers
+            )
         except services.AccountInUse:
             logger.warning("microsoft account already connected to another expert")
             _problem(request, "account_in_use")
             return redirect("calendars:settings")
         tasks.queue_sync(connection.pk)
-        retry_outlook_writes(request.user)
+        write_upcoming_to_outlook(
+            request.user, account=connection.home_account_id, now=timezone.now()
+        )
         messages.success(
             request,
             _("Your calendar is connected: %(account)s (%(kind)s).")
@@ -105,6 +116,7 @@ def disconnect(request, uuid):
 
 @login_required
 @require_POST
+@deadline(MICROSOFT_DEADLINE, person_waits=True)
 def check(request, uuid):
     connection = get_object_or_404(CalendarConnection.objects.for_expert(request.user), uuid=uuid)
     try:
@@ -168,6 +180,16 @@ def admin_consent_done(request):
     """Where Microsoft sends an administrator after the admin-consent page."""
     granted = request.GET.get("admin_consent") == "True" and "error" not in request.GET
     return render(request, "calendars/admin_consent_done.html", {"granted": granted})
+
+
+def _meeting_providers(access_token):
+    """Which online meetings the calendar allows; unknown (empty) when Microsoft does not say,
+    which only means Teams is not offered, never a failed connect."""
+    try:
+        return graph.meeting_providers(access_token)
+    except graph.GraphError as exc:
+        logger.warning("online meeting providers unknown at connect: %s", exc)
+        return ()
 
 
 def _problem(request, kind):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -16,15 +17,15 @@ environ.Env.read_env(BASE_DIR / ".env")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The default key is for development (DJANGO_DEBUG=1) only: in production the token
 # encryption key would be derived from a key anybody can read here, so it refuses to start.
+DEVELOPMENT_SECRET_KEY = "django-insecure-okomo-development-only"  # noqa: S105  (DEBUG only)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it to a long random value "
-            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
-            "or set DJANGO_DEBUG=1 for development."
-        )
-    SECRET_KEY = "django-insecure-okomo-development-only"  # noqa: S105  (DEBUG only)
+if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set (or is the public development key). Set it to a long "
+        "random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+        "or set DJANGO_DEBUG=1 for development."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -129,6 +130,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that stalls must not hold a worker (and with it its effect's lease) for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Okomo <no-reply@okomo.example>")
 
 # The portal's public address, for links in mails (no request there to build them from).
@@ -270,6 +273,14 @@ if not TOKEN_ENCRYPTION_KEY and not DEBUG:
         "(python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())'), or set DJANGO_DEBUG=1 for development."
     )
+for _key in TOKEN_ENCRYPTION_KEY:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "TOKEN_ENCRYPTION_KEY holds a value that is not a Fernet key (32 url-safe base64 "
+            "bytes, as Fernet.generate_key() makes them)."
+        ) from None
 
 LOGGING = {
     "version": 1,

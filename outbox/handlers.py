@@ -33,3 +33,9 @@ def handler(kind: str, *, give_up: Callable | None = None):
 
 def handler_for(kind: str) -> Handler:
     return _registry[kind]
+
+
+def give_up_for(kind: str) -> Callable | None:
+    """The kind's give-up callback; None when it has none or this process does not know it."""
+    registered = _registry.get(kind)
+    return registered.give_up if registered else None

@@ -1,6 +1,7 @@
 """Celery entry points for the outbox: thin wrappers around outbox.services."""
 
 import logging
+import time
 
 from celery import shared_task
 from django.utils import timezone
@@ -23,10 +24,21 @@ def repair_effects_task():
     services.requeue_due(now=timezone.now())
 
 
+# After a failed hand-over, this process leaves effects to the repair pass for a while
+# instead of paying the broker's timeouts again for each one (a request records several).
+BROKER_DOWN_PAUSE = 30.0  # seconds
+_broker_down_until = 0.0
+
+
 def queue_effect(effect_id):
     """Hand an effect to the broker; if it is down, the repair pass hands it over later."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        Effect.objects.filter(pk=effect_id, status=Effect.Status.PENDING).update(queued_at=None)
+        return
     try:
         perform_effect_task.delay(effect_id)
     except OperationalError as exc:
+        _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE
         logger.warning("could not queue effect %s: %s", effect_id, exc)
         Effect.objects.filter(pk=effect_id, status=Effect.Status.PENDING).update(queued_at=None)

@@ -57,6 +57,8 @@ def build_event(payload, *, mailbox_zone, now):
         "sensitivity": payload.get("sensitivity", "normal"),
         "isReminderOn": bool(payload.get("isReminderOn", True)),
         "isOnlineMeeting": bool(payload.get("isOnlineMeeting", False)),
+        "onlineMeetingProvider": payload.get("onlineMeetingProvider") or "unknown",
+        "onlineMeeting": None,
         "zone": payload["start"].get("timeZone") or "UTC",
         "start_local": start,  # aware, in the event's own zone (all-day: midnight, floating)
         "end_local": end,
@@ -197,6 +199,8 @@ def as_graph(item, *, start, end, zone_label, select=None):
         "isOrganizer": True,
         "isReminderOn": item["isReminderOn"],
         "isOnlineMeeting": item["isOnlineMeeting"],
+        "onlineMeetingProvider": item.get("onlineMeetingProvider", "unknown"),
+        "onlineMeeting": item.get("onlineMeeting"),
         "showAs": item["showAs"],
         "type": item.get("type", "singleInstance"),
         "seriesMasterId": item.get("seriesMasterId"),

@@ -2,6 +2,7 @@
 
 import json
 import re
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -222,6 +223,7 @@ def create_event(ctx, request, calendar_id=None):
             event = events.build_event(payload, mailbox_zone=persona.time_zone, now=state.now())
         except events.InvalidEvent as exc:
             return graph_error(400, "ErrorInvalidRequest", str(exc))
+        _attach_online_meeting(event, persona)
         state.mailbox(persona.username)[event["id"]] = event
         if key[1]:
             state.transactions[key] = event["id"]
@@ -253,9 +255,11 @@ def event_item(ctx, request, event_id):
                 )
             except (ValueError, events.InvalidEvent) as exc:
                 return graph_error(400, "ErrorInvalidRequest", str(exc))
-            for field in ("id", "iCalUId", "createdDateTime", "transactionId"):
+            for field in ("id", "iCalUId", "createdDateTime", "transactionId", "onlineMeeting"):
                 if field in event:
                     updated[field] = event[field]
+            if updated["isOnlineMeeting"] and not updated.get("onlineMeeting"):
+                _attach_online_meeting(updated, persona)
             mailbox[event_id] = event = updated
     return _event_response(event, persona, request, 200)
 
@@ -298,8 +302,26 @@ def _event_response(event, persona, request, status):
     return json_response(body, status=status)
 
 
+def _attach_online_meeting(event, persona):
+    """As Outlook does: a meeting is made only with a provider the mailbox allows; otherwise
+    the event is saved as an ordinary one (no error, isOnlineMeeting false)."""
+    if not event["isOnlineMeeting"]:
+        event["onlineMeetingProvider"] = "unknown"
+        return
+    if event["onlineMeetingProvider"] not in _calendar(persona)["allowedOnlineMeetingProviders"]:
+        event["isOnlineMeeting"] = False
+        event["onlineMeetingProvider"] = "unknown"
+        return
+    thread = secrets.token_hex(16)
+    event["onlineMeeting"] = {
+        "joinUrl": f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{thread}%40thread.v2/0"
+    }
+
+
 def _payload_of(event):
     return {
+        "isOnlineMeeting": event["isOnlineMeeting"],
+        "onlineMeetingProvider": event["onlineMeetingProvider"],
         "subject": event["subject"],
         "body": event["body"],
         "location": event["location"],

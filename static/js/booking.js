@@ -133,7 +133,8 @@
     zoneField.value = zonePicker.value;
     chosen.textContent = `${dayLabel(dayIso)}, ${slot.time} (${zonePicker.value})`;
     form.hidden = false;
-    form.querySelector("input[name=name]").focus();
+    // The first field to fill in; when moving a booking there is none but the button.
+    form.querySelector("input:not([type=hidden]), button[type=submit]").focus();
   }
 
   zonePicker.addEventListener("change", () => {
