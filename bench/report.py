@@ -150,9 +150,11 @@ def _drill(drill):
         f" ({server_errors} 5xx, {no_answer} unanswered).",
         f"- Effects recorded: {effects['recorded']}; done {effects['done']}, failed"
         f" {effects['failed']}, lost (still pending {drill['recover_timeout_s']:g} s after Redis"
-        f" returned) {effects['lost']} (target 0: {_ok(effects['lost'] == 0)}).",
+        f" returned) {effects['lost']} (target 0: {_ok(effects['lost'] == 0)}); reminders"
+        f" waiting for their time: {effects.get('scheduled', 0)}.",
         f"- Mails in the mail directory: {mails['sent']} ({mails['distinct']} distinct), mail"
-        f" effects done: {mails['done_mail_effects']}; each sent exactly once: {_ok(mails['match'])}.",
+        f" effects done: {mails['done_mail_effects']} (a confirmation overtaken by its"
+        f" cancellation is dropped, not sent); each sent exactly once: {_ok(mails['match'])}.",
         f"- Outlook events in the simulator: {outlook['events']} for {outlook['accepted']} accepted"
         f" appointments, cancelled ones removed: {_ok(outlook['match'])}.",
         "- Time to recover after Redis returned (every effect done or failed): "

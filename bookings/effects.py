@@ -4,6 +4,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from outbox import services as outbox
@@ -72,6 +73,9 @@ STILL_TRUE = {
     "rescheduled": lambda booking, args: (
         booking.status in (Booking.Status.REQUESTED, Booking.Status.ACCEPTED)
     ),
+    "meeting_changed": lambda booking, args: (
+        booking.status == Booking.Status.ACCEPTED and booking.join_url == args.get("join_url")
+    ),
     "reminder": lambda booking, args: (
         booking.status == Booking.Status.ACCEPTED
         and args.get("start") == _key(booking)
@@ -90,6 +94,7 @@ def send_mail(effect):
     if name in STILL_TRUE and not STILL_TRUE[name](booking, args):
         return  # cancelled or moved meanwhile: the mail about that change is the one to send
     args.pop("start", None)
+    args.pop("join_url", None)
     message = emails.MAILS[name](booking, **args)
     # One Message-ID per effect: should a retry follow a send whose success was not recorded,
     # mail clients show the two copies as one.
@@ -120,12 +125,23 @@ def _write_gave_up(effect, reason):
 
 @handler(OUTLOOK_WRITE, give_up=_write_gave_up)
 def write_event(effect):
+    link_before = _join_url(effect.subject_id)
     orphaned = outlook.write_event(effect.subject_id)
     if orphaned:
         # Cancelled while the event was being written: take the fresh event out again.
         remove_from_outlook(Booking.objects.get(pk=effect.subject_id))
-    else:
+    elif effect.args.get("confirm"):
         _confirm_after_write(effect)
+    elif _join_url(effect.subject_id) != link_before:
+        # Written again (into another account, or after a failed first write): the customer
+        # was confirmed with another link, or none, and must not be left with it.
+        Booking.objects.filter(pk=effect.subject_id).update(sequence=F("sequence") + 1)
+        booking = Booking.objects.get(pk=effect.subject_id)
+        mail(booking, "meeting_changed", join_url=booking.join_url)
+
+
+def _join_url(booking_id):
+    return Booking.objects.filter(pk=booking_id).values_list("join_url", flat=True).first()
 
 
 def _outlook_gave_up(state):

@@ -127,6 +127,12 @@ def reminder(booking):
     return _to_customer("reminder", booking)
 
 
+def meeting_changed(booking):
+    """The join link changed after the confirmation (the appointment was written into another
+    Microsoft account, or Teams made its link only on a later write)."""
+    return _to_customer("meeting_changed", booking, calendar="REQUEST")
+
+
 # The mails an effect can name (bookings.effects sends them).
 MAILS = {
     "request_received": request_received,
@@ -138,6 +144,7 @@ MAILS = {
     "rescheduled": rescheduled,
     "rescheduled_expert": rescheduled_expert,
     "reminder": reminder,
+    "meeting_changed": meeting_changed,
 }
 
 

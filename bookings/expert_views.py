@@ -49,6 +49,8 @@ def _act(request, uuid, action, done_message):
     try:
         action(booking)
         messages.success(request, done_message)
+    except services.RequestExpired:
+        messages.error(request, _("This request has expired; it can no longer be accepted."))
     except services.TransitionError:
         messages.error(request, _("This booking has changed meanwhile; nothing was done."))
     return redirect("bookings:expert_list")

@@ -90,6 +90,9 @@ def write_event(booking_id: int) -> bool:
     connection = _connection(booking)
     wants_teams = booking.meeting == BookingSettings.Meeting.TEAMS
     teams = wants_teams and TEAMS in _call(connection, graph.meeting_providers)
+    if wants_teams and not teams:
+        # No Teams in this account: the event says how to meet as the customer's mail will.
+        booking.join_url = _meeting_outcome(booking, "")["join_url"]
     written = _call(
         connection, lambda token: graph.create_event(token, event_payload(booking, teams=teams))
     )
@@ -174,14 +177,28 @@ def remove_event(booking_id: int, *, write_unanswered: bool = False) -> None:
     elif not event_id:
         # Never written, or a write still under way: that write sees the cancellation and
         # asks for the removal itself once it knows the event id.
-        _set(booking, Booking.Outlook.REMOVED, "")
+        _set_removed(booking)
         return
     elif _left_behind(booking, connection):
         return
     _call(connection, lambda token: graph.delete_event(token, event_id))
-    _set(booking, Booking.Outlook.REMOVED, "")
+    _set_removed(booking)
     queue_sync(connection.pk)
     logger.info("outlook event removed booking=%s", booking.uuid)
+
+
+def _set_removed(booking):
+    """Removed from the connected account; a copy written into an account connected before
+    it is still there (Okomo cannot reach it), so the booking says so, never "removed"."""
+    if booking.previous_outlook_address:
+        # Its event id in the connected account is gone: nothing is left to remove there.
+        Booking.objects.filter(pk=booking.pk).update(
+            outlook_state=Booking.Outlook.LEFT_BEHIND,
+            outlook_problem=booking.previous_outlook_address,
+            outlook_event_id="",
+        )
+    else:
+        _set(booking, Booking.Outlook.REMOVED, "")
 
 
 def _left_behind(booking, connection) -> bool:

@@ -41,6 +41,10 @@ class TransitionError(Exception):
     """The booking is no longer in a state that allows this action."""
 
 
+class RequestExpired(TransitionError):
+    """The request's hold has ended (at the latest at its start): it cannot be accepted."""
+
+
 @dataclass(frozen=True)
 class Customer:
     name: str
@@ -170,7 +174,7 @@ def accept_booking(booking: Booking, *, now: datetime) -> Booking:
     if booking.status != Booking.Status.REQUESTED:
         raise TransitionError("only an open request can be accepted")
     if booking.expires_at <= now or booking.start <= now:
-        raise TransitionError("the request has expired")
+        raise RequestExpired("the request has expired")
     _confirm(booking, now=now)
     _offer_changed(booking.expert_id)
     return booking
@@ -180,11 +184,20 @@ def _confirm(booking, *, now):
     """Make the booking an appointment: into Outlook, confirmed to the customer, reminded."""
     booking.status = Booking.Status.ACCEPTED
     booking.decided_at = now
-    booking.outlook_state = Booking.Outlook.WRITING
-    booking.save(update_fields=["status", "decided_at", "outlook_state"])
+    # Without a calendar there is nothing to write (until one is connected: see
+    # write_upcoming_to_outlook), and nothing to wait for.
+    in_outlook = CalendarConnection.objects.filter(expert_id=booking.expert_id).exists()
+    booking.outlook_state = Booking.Outlook.WRITING if in_outlook else Booking.Outlook.NONE
+    fields = ["status", "decided_at", "outlook_state"]
+    if not in_outlook and booking.meeting == BookingSettings.Meeting.TEAMS:
+        # No Outlook to make a Teams meeting: the expert's own link, if there is one.
+        booking.join_url = settings_for(booking.expert).meeting_link
+        fields.append("join_url")
+    booking.save(update_fields=fields)
     # A Teams appointment's confirmation waits for Outlook: it brings the join link.
-    teams = booking.meeting == BookingSettings.Meeting.TEAMS
-    effects.write_to_outlook(booking, confirm=teams)
+    teams = in_outlook and booking.meeting == BookingSettings.Meeting.TEAMS
+    if in_outlook:
+        effects.write_to_outlook(booking, confirm=teams)
     if not teams:
         effects.mail(booking, "accepted")
     effects.remind(booking, hours=settings_for(booking.expert).reminder_hours, now=now)
@@ -321,7 +334,8 @@ def write_upcoming_to_outlook(expert, *, account: str, now: datetime) -> int:
         .filter(status=Booking.Status.ACCEPTED, end__gt=now)
     )
     elsewhere = Q(outlook_event_id__gt="") & ~Q(outlook_account__in=["", account])
-    rewrite = list(upcoming.filter(Q(outlook_state=Booking.Outlook.WRITE_FAILED) | elsewhere))
+    never_written = Q(outlook_state__in=[Booking.Outlook.WRITE_FAILED, Booking.Outlook.NONE])
+    rewrite = list(upcoming.filter(never_written | elsewhere))
     for booking in rewrite:
         moved_away = booking.outlook_event_id and booking.outlook_account not in ("", account)
         Booking.objects.filter(pk=booking.pk).update(
@@ -345,7 +359,26 @@ def write_upcoming_to_outlook(expert, *, account: str, now: datetime) -> int:
             outlook_state=Booking.Outlook.REMOVING, outlook_problem=""
         )
         effects.remove_from_outlook(booking)
-    return len(rewrite) + len(unremoved)
+    # Events left in this very account while it was not connected: a move or a removal
+    # that could not reach them is carried out now.
+    behind = list(
+        Booking.objects.for_expert(expert)
+        .select_for_update()
+        .filter(
+            outlook_state=Booking.Outlook.LEFT_BEHIND,
+            outlook_account=account,
+            outlook_event_id__gt="",
+        )
+        .filter(Q(status=Booking.Status.CANCELLED) | Q(status=Booking.Status.ACCEPTED, end__gt=now))
+    )
+    for booking in behind:
+        if booking.status == Booking.Status.ACCEPTED:
+            state, effect = Booking.Outlook.MOVING, effects.move_in_outlook
+        else:
+            state, effect = Booking.Outlook.REMOVING, effects.remove_from_outlook
+        Booking.objects.filter(pk=booking.pk).update(outlook_state=state, outlook_problem="")
+        effect(booking)
+    return len(rewrite) + len(unremoved) + len(behind)
 
 
 def _offer_changed(expert_id):

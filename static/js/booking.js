@@ -22,6 +22,14 @@
   const initialZone = zoneField.value && zoneField.value !== "UTC" ? zoneField.value : browserZone;
   zonePicker.value = [...zonePicker.options].some((o) => o.value === initialZone) ? initialZone : "UTC";
   zoneField.value = zonePicker.value;
+  // A form sent back with a problem still holds the time it was sent for: name it.
+  const sentStart = startField.value ? new Date(startField.value) : null;
+  if (!form.hidden && sentStart && !Number.isNaN(sentStart.getTime())) {
+    chosen.textContent = `${sentStart.toLocaleString(language, {
+      weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23", timeZone: zonePicker.value,
+    })} (${zonePicker.value})`;
+  }
 
   const today = todayIn(zonePicker.value);
   let month = { year: today.year, month: today.month };
