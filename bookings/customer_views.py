@@ -2,15 +2,17 @@
 moving it to another time, cancelling it. No account: the signed link is the key."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import services
-from .cancel_links import booking_uuid_from
+from . import emails, services
+from .calendar_links import calendar_links
+from .cancel_links import booking_uuid_from, cancel_url, reschedule_url
 from .forms import CancelForm, StartForm
 from .models import Booking
 from .views import REFUSALS, render_booking_page
@@ -21,6 +23,10 @@ LIVE = (Booking.Status.REQUESTED, Booking.Status.ACCEPTED)
 @require_GET
 def requested(request, uuid):
     booking = get_object_or_404(Booking.objects.select_related("expert"), uuid=uuid)
+    now = timezone.now()
+    # Once it has begun the links would only answer "too late" (see customer_cancel).
+    changeable = booking.status in LIVE and booking.start > now
+    appointment = booking.status == Booking.Status.ACCEPTED and booking.end > now
     return render(
         request,
         "bookings/requested.html",
@@ -28,8 +34,35 @@ def requested(request, uuid):
             "booking": booking,
             "zone": booking.customer_time_zone,
             "moved": request.GET.get("moved") == "1",
+            "calendar_links": calendar_links(booking) if appointment else None,
+            "reschedule_url": reschedule_url(booking) if changeable else "",
+            "cancel_url": cancel_url(booking) if changeable else "",
         },
     )
+
+
+@require_GET
+@never_cache
+def calendar_file(request, uuid):
+    """The appointment's .ics: METHOD:REQUEST while it is confirmed, METHOD:CANCEL once it is
+    cancelled (it takes the appointment out of a calendar it was added to).
+
+    A request not yet confirmed has none (404): the expert may still decline, and a declined
+    or expired request sends no cancelling file, so the customer's calendar would keep an
+    appointment that never was.
+    """
+    booking = get_object_or_404(Booking.objects.select_related("expert"), uuid=uuid)
+    if booking.status == Booking.Status.ACCEPTED:
+        method = "REQUEST"
+    elif booking.status == Booking.Status.CANCELLED:
+        method = "CANCEL"
+    else:
+        raise Http404
+    response = HttpResponse(
+        emails.ics(booking, method=method), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{emails.ICS_NAME}"'
+    return response
 
 
 def _booking_from(token):

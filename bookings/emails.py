@@ -152,14 +152,10 @@ def _one_line(text):
     return " ".join(text.split())
 
 
-def ics(booking, *, method: str) -> str:
-    """The appointment as a one-event iCalendar file (RFC 5545, iTIP method REQUEST or
-    CANCEL) for the customer's calendar. Its UID never changes and its SEQUENCE is the
-    booking's, so each file replaces the one before it."""
-    if method not in ("REQUEST", "CANCEL"):
-        raise ValueError(f"unknown iTIP method {method!r}")
+def event_texts(booking, *, method: str = "REQUEST") -> tuple[str, str, str]:
+    """The appointment's title, location and description as calendars show them, in the
+    customer's language: the .ics file and the add-to-calendar links say the same."""
     expert = booking.expert
-    organizer_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     with translation.override(booking.customer_language):
         summary = _("Appointment with %(name)s") % {"name": _one_line(expert.display_name)}
         if booking.join_url:
@@ -183,6 +179,18 @@ def ics(booking, *, method: str) -> str:
             description = _("Reason: %(reason)s") % {"reason": booking.cancel_reason}
         else:
             description = ""
+    return summary, location, description
+
+
+def ics(booking, *, method: str) -> str:
+    """The appointment as a one-event iCalendar file (RFC 5545, iTIP method REQUEST or
+    CANCEL) for the customer's calendar. Its UID never changes and its SEQUENCE is the
+    booking's, so each file replaces the one before it."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"unknown iTIP method {method!r}")
+    expert = booking.expert
+    organizer_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    summary, location, description = event_texts(booking, method=method)
 
     organizer = vCalAddress(f"mailto:{organizer_address}")
     organizer.params["CN"] = _one_line(expert.display_name)

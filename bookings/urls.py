@@ -11,6 +11,7 @@ urlpatterns = [
     path("book/<slug:slug>/slots.json", views.slots_json, name="slots"),
     path("book/<slug:slug>/request/", views.submit, name="submit"),
     path("booking/<uuid:uuid>/", customer_views.requested, name="requested"),
+    path("booking/<uuid:uuid>/calendar.ics", customer_views.calendar_file, name="calendar_file"),
     path("booking/cancel/<str:token>/", customer_views.customer_cancel, name="customer_cancel"),
     path(
         "booking/reschedule/<str:token>/",

@@ -5,14 +5,15 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from experts import time_zones
+from okomo import errors
 from okomo.intervals import Interval
 
 from . import services, slot_cache
@@ -40,6 +41,9 @@ REFUSALS = {
         "or cancel one through the link in its mail."
     ),
 }
+NO_BOOKING_PAGE = gettext_lazy(
+    "No booking page at this address. Please check the link you were given."
+)
 TOO_MANY = {
     Limit.ADDRESS: gettext_lazy(
         "Too many booking requests from your network. Please try again in an hour."
@@ -52,13 +56,23 @@ TOO_MANY = {
 
 
 def _expert(slug):
+    """The active expert whose booking page `slug` is, or None."""
     experts = get_user_model().objects.select_related("booking_settings")
-    return get_object_or_404(experts, slug=slug, is_active=True)
+    return experts.filter(slug=slug, is_active=True).first()
+
+
+def _no_booking_page(request):
+    """The branded 404 (JSON for slots.json), returned rather than raised: an Http404 would
+    show Django's technical page under DEBUG, and a customer's mistyped link deserves better."""
+    return errors.page_not_found(request, detail=NO_BOOKING_PAGE)
 
 
 @require_GET
 def booking_page(request, slug):
-    return render_booking_page(request, _expert(slug))
+    expert = _expert(slug)
+    if expert is None:
+        return _no_booking_page(request)
+    return render_booking_page(request, expert)
 
 
 def render_booking_page(request, expert, form=None, error=None, status=200, moving=None):
@@ -93,7 +107,7 @@ def slots_json(request, slug):
         .first()
     )
     if expert_id is None:
-        raise Http404
+        return _no_booking_page(request)
     zone_name = request.GET.get("tz", "UTC")
     if zone_name not in time_zones.known():
         return _refused("invalid_time_zone", "tz must be an IANA zone name")
@@ -116,7 +130,10 @@ def slots_json(request, slug):
     key = f"slots:{expert_id}:{first}:{last}:{zone_name}:{now:%Y%m%d%H%M}"
     body, version = slot_cache.get(expert_id, key)
     if body is None:
-        body = _slots_answer(_expert(slug), zone, first, last, now=now)
+        expert = _expert(slug)
+        if expert is None:  # deactivated since its id was read
+            return _no_booking_page(request)
+        body = _slots_answer(expert, zone, first, last, now=now)
         slot_cache.put(key, version, body)
     return HttpResponse(body, content_type="application/json")
 
@@ -152,6 +169,8 @@ def _slots_answer(expert, zone, first, last, *, now):
 @require_POST
 def submit(request, slug):
     expert = _expert(slug)
+    if expert is None:
+        return _no_booking_page(request)
     form = _request_form(offer_for(expert, now=timezone.now()), data=request.POST)
     if not form.is_valid():
         return render_booking_page(

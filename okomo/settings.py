@@ -127,6 +127,8 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A branded, translated "this form has expired" instead of Django's English CSRF page.
+CSRF_FAILURE_VIEW = "okomo.errors.csrf_failure"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

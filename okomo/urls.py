@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from experts import views as expert_views
 
@@ -13,7 +16,14 @@ urlpatterns = [
     path("", include("calendars.urls")),
     path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page links; not permanent, as the static URL
+    # may change. Lazy: the static URL is read from settings on the first request.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),
 ]
 
 # 503 with a sentence while PostgreSQL or Redis is down, a branded 500 otherwise.
 handler500 = "okomo.errors.server_error"
+# Branded and translated, like the 500; JSON for JSON clients.
+handler400 = "okomo.errors.bad_request"
+handler403 = "okomo.errors.permission_denied"
+handler404 = "okomo.errors.page_not_found"

@@ -10,6 +10,8 @@
   const zoneField = document.getElementById("id_time_zone");
   const startField = document.getElementById("id_start");
   const grid = document.getElementById("month-grid");
+  const weekdays = document.getElementById("weekdays");
+  const days = document.getElementById("month-days");
   const title = document.getElementById("month-title");
   const note = document.getElementById("month-note");
   const times = document.getElementById("times");
@@ -51,11 +53,39 @@
     return { year: Math.floor(index / 12), month: (index % 12) + 1 };
   }
 
+  const dayFormat = new Intl.DateTimeFormat(language, {
+    weekday: "long", day: "numeric", month: "long", timeZone: "UTC",
+  });
+  // The page's languages (English, German) have one singular and one plural form.
+  const plural = new Intl.PluralRules(language);
+
   function dayLabel(dayIso) {
     const [y, m, d] = dayIso.split("-").map(Number);
-    return new Date(Date.UTC(y, m - 1, d, 12)).toLocaleDateString(language, {
-      weekday: "long", day: "numeric", month: "long", timeZone: "UTC",
-    });
+    return dayFormat.format(new Date(Date.UTC(y, m - 1, d, 12)));
+  }
+
+  function freeTimes(count) {
+    const phrase = plural.select(count) === "one" ? text.freeOne : text.freeOther;
+    return phrase.replace("%s", count.toLocaleString(language));
+  }
+
+  // The weekday column heads: short on screen, the full name for screen readers.
+  function drawWeekdays() {
+    const short = new Intl.DateTimeFormat(language, { weekday: "short", timeZone: "UTC" });
+    const long = new Intl.DateTimeFormat(language, { weekday: "long", timeZone: "UTC" });
+    for (let i = 0; i < 7; i++) {
+      const date = new Date(Date.UTC(2024, 0, 1 + i)); // a Monday, then the week
+      const head = document.createElement("th");
+      head.scope = "col";
+      const seen = document.createElement("span");
+      seen.setAttribute("aria-hidden", "true");
+      seen.textContent = short.format(date);
+      const heard = document.createElement("span");
+      heard.className = "visually-hidden";
+      heard.textContent = long.format(date);
+      head.append(seen, heard);
+      weekdays.append(head);
+    }
   }
 
   async function load() {
@@ -79,47 +109,63 @@
     render();
   }
 
+  // The month as a table, a week a row: a day with free times is a button that names the
+  // date and how many times it has; any other day is plain text (nothing to tab through).
   function render() {
-    grid.replaceChildren();
-    const monday = new Date(Date.UTC(2024, 0, 1));
-    for (let i = 0; i < 7; i++) {
-      const head = document.createElement("div");
-      head.className = "weekday";
-      head.textContent = new Date(monday.getTime() + i * 86400000).toLocaleDateString(language, { weekday: "short", timeZone: "UTC" });
-      grid.append(head);
-    }
+    days.replaceChildren();
     const first = new Date(Date.UTC(month.year, month.month - 1, 1));
     const offset = (first.getUTCDay() + 6) % 7;
-    for (let i = 0; i < offset; i++) grid.append(document.createElement("div"));
     const daysInMonth = new Date(Date.UTC(month.year, month.month, 0)).getUTCDate();
     let any = false;
-    for (let day = 1; day <= daysInMonth; day++) {
+    let row = null;
+    for (let cellIndex = 0; cellIndex < Math.ceil((offset + daysInMonth) / 7) * 7; cellIndex++) {
+      if (cellIndex % 7 === 0) {
+        row = document.createElement("tr");
+        days.append(row);
+      }
+      const td = document.createElement("td");
+      row.append(td);
+      const day = cellIndex - offset + 1;
+      if (day < 1 || day > daysInMonth) continue;
       const dayIso = iso(month.year, month.month, day);
       const slots = data.days[dayIso] || [];
-      const cell = document.createElement("button");
-      cell.type = "button";
+      const cell = document.createElement(slots.length ? "button" : "span");
       cell.className = "day" + (slots.length ? " has-slots" : "");
       cell.textContent = String(day);
       cell.dataset.day = dayIso;
-      cell.disabled = !slots.length;
       if (slots.length) {
         any = true;
-        cell.setAttribute("aria-label", `${dayLabel(dayIso)}: ${slots.length}`);
+        cell.type = "button";
+        cell.setAttribute("aria-label", `${dayLabel(dayIso)}, ${freeTimes(slots.length)}`);
         cell.addEventListener("click", () => showDay(dayIso));
       }
-      grid.append(cell);
+      td.append(cell);
     }
     if (!note.textContent || note.textContent !== text.loadFailed) note.textContent = any ? text.pick : text.noSlots;
-    document.getElementById("prev-month").disabled = month.year * 12 + month.month <= today.year * 12 + today.month;
+    const prev = document.getElementById("prev-month");
+    const next = document.getElementById("next-month");
     const until = data.bookable_until ? new Date(data.bookable_until) : null;
     const nextStart = shift(month, 1);
-    document.getElementById("next-month").disabled = !until || Date.UTC(nextStart.year, nextStart.month - 1, 1) > until.getTime();
+    disable(prev, month.year * 12 + month.month <= today.year * 12 + today.month, next);
+    disable(next, !until || Date.UTC(nextStart.year, nextStart.month - 1, 1) > until.getTime(), prev);
     times.hidden = true;
   }
 
+  // A month button that just became useless hands the keyboard focus to the other one.
+  function disable(button, disabled, other) {
+    const focused = document.activeElement === button;
+    button.disabled = disabled;
+    if (disabled && focused && !other.disabled) other.focus();
+  }
+
   function showDay(dayIso) {
-    grid.querySelectorAll(".day.selected").forEach((el) => el.classList.remove("selected"));
-    grid.querySelector(`[data-day="${dayIso}"]`).classList.add("selected");
+    grid.querySelectorAll(".day.selected").forEach((el) => {
+      el.classList.remove("selected");
+      el.removeAttribute("aria-current");
+    });
+    const picked = grid.querySelector(`[data-day="${dayIso}"]`);
+    picked.classList.add("selected");
+    picked.setAttribute("aria-current", "true");
     timesTitle.textContent = `${text.timesOn} ${dayLabel(dayIso)}`;
     timeList.replaceChildren();
     for (const slot of data.days[dayIso]) {
@@ -132,11 +178,17 @@
       timeList.append(button);
     }
     times.hidden = false;
+    // On to the day's times, not through the rest of the month: the heading names the day.
+    timesTitle.focus();
   }
 
   function choose(dayIso, slot, button) {
-    timeList.querySelectorAll(".slot.selected").forEach((el) => el.classList.remove("selected"));
+    timeList.querySelectorAll(".slot.selected").forEach((el) => {
+      el.classList.remove("selected");
+      el.removeAttribute("aria-current");
+    });
     button.classList.add("selected");
+    button.setAttribute("aria-current", "true");
     startField.value = slot.start;
     zoneField.value = zonePicker.value;
     chosen.textContent = `${dayLabel(dayIso)}, ${slot.time} (${zonePicker.value})`;
@@ -150,6 +202,7 @@
     form.hidden = true;
     load();
   });
+  drawWeekdays();
   document.getElementById("prev-month").addEventListener("click", () => { month = shift(month, -1); load(); });
   document.getElementById("next-month").addEventListener("click", () => { month = shift(month, 1); load(); });
   load();
