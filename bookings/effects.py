@@ -1,14 +1,14 @@
 """What follows a booking change, carried out by the outbox: mails, reminders, Outlook."""
 
 import logging
-import smtplib
 from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
+from outbox import mail as outbox_mail
 from outbox import services as outbox
-from outbox.handlers import GiveUp, TryLater, handler
+from outbox.handlers import handler
 from outbox.models import Effect
 
 from . import emails, outlook
@@ -95,16 +95,7 @@ def send_mail(effect):
         return  # cancelled or moved meanwhile: the mail about that change is the one to send
     args.pop("start", None)
     args.pop("join_url", None)
-    message = emails.MAILS[name](booking, **args)
-    # One Message-ID per effect: should a retry follow a send whose success was not recorded,
-    # mail clients show the two copies as one.
-    message.extra_headers["Message-ID"] = f"<{effect.uuid}@okomo>"
-    try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise GiveUp(f"the mail server refused the address {message.to[0]}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise TryLater(f"mail server: {exc.__class__.__name__}: {exc}") from exc
+    outbox_mail.send(emails.MAILS[name](booking, **args), effect)
 
 
 def _confirm_after_write(effect):

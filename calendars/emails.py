@@ -3,8 +3,6 @@
 Sent as outbox effects: recorded with the change, delivered (and retried) by a worker.
 """
 
-import smtplib
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -12,8 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from outbox import mail as outbox_mail
 from outbox import services as outbox
-from outbox.handlers import GiveUp, TryLater, handler
+from outbox.handlers import handler
 
 from .models import CalendarConnection
 
@@ -39,11 +38,4 @@ def send_reconnect_needed(effect):
         }
         subject = _("Okomo: please reconnect your Outlook calendar")
         body = render_to_string("calendars/email/reconnect_needed.txt", context)
-    message = EmailMessage(subject, body, None, [expert.email])
-    message.extra_headers["Message-ID"] = f"<{effect.uuid}@okomo>"  # one per effect, as bookings'
-    try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise GiveUp(f"the mail server refused the address {expert.email}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise TryLater(f"mail server: {exc.__class__.__name__}: {exc}") from exc
+    outbox_mail.send(EmailMessage(subject, body, None, [expert.email]), effect)
