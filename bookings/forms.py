@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calendars.models import TEAMS_FOR_BUSINESS
-from experts.forms import time_zone_choices
+from experts.forms import TimeZoneField
 from okomo.text import clean_multiline, single_line
 
 from .models import BookingSettings
@@ -47,7 +47,7 @@ class StartForm(forms.Form):
     """A time picked from the list, in the zone the customer saw it in."""
 
     start = forms.CharField(widget=forms.HiddenInput)
-    time_zone = forms.ChoiceField(label=_("Your time zone"), choices=time_zone_choices)
+    time_zone = TimeZoneField(label=_("Your time zone"))
 
     def clean_start(self):
         refusal = ValidationError(_("Please pick a time from the list."), code="not_a_slot")

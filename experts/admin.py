@@ -13,7 +13,10 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name", "slug"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["display_name", "time_zone", "language", "slug"]}),
+        (
+            _("Profile"),
+            {"fields": ["display_name", "introduction", "time_zone", "language", "slug"]},
+        ),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]

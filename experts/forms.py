@@ -2,14 +2,25 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from okomo.text import single_line
+from okomo.text import clean_multiline, single_line
 
-from . import time_zones
+from . import photos, time_zones
 from .models import User
 
 
 def time_zone_choices():
     return time_zones.choices()
+
+
+class TimeZoneField(forms.ChoiceField):
+    """Offers the canonical zones, accepts every known one ("US/Eastern" from old clients)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", time_zone_choices)
+        super().__init__(**kwargs)
+
+    def valid_value(self, value):
+        return value in time_zones.known()
 
 
 class SignInForm(AuthenticationForm):
@@ -19,13 +30,49 @@ class SignInForm(AuthenticationForm):
 
 
 class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = TimeZoneField(label=_("Time zone"))
+    # A plain FileField: photos.to_jpeg() reads it once with Pillow and says what is wrong.
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 8 MB. Shown round, 256 × 256 pixels."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove my photo"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A stored alias ("US/Eastern") shows as the zone it stands for, not as the list's first.
+        stored = self.initial.get("time_zone")
+        self.initial["time_zone"] = time_zones.aliases().get(stored, stored)
         # The name stands in mail subjects and calendar files: one line, always.
         self.fields["display_name"].validators.append(single_line)
+        if not self.instance.photo_version:
+            del self.fields["remove_photo"]
+
+    def clean_introduction(self):
+        return clean_multiline(self.cleaned_data["introduction"]).strip()
+
+    def clean_photo(self):
+        """The upload as a small JPEG (bytes), or None when none was sent."""
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return photos.to_jpeg(upload)
+        except photos.PhotoRefused as refused:
+            raise forms.ValidationError(str(refused), code="photo") from None
+
+    def save(self, commit=True):
+        expert = super().save(commit=commit)
+        if commit:
+            if self.cleaned_data.get("photo"):
+                photos.set_photo(expert, jpeg=self.cleaned_data["photo"])
+            elif self.cleaned_data.get("remove_photo"):
+                photos.remove_photo(expert)
+        return expert
 
     class Meta:
         model = User
-        fields = ["display_name", "time_zone", "language", "slug"]
+        fields = ["display_name", "introduction", "time_zone", "language", "slug"]
+        widgets = {"introduction": forms.Textarea(attrs={"rows": 5})}

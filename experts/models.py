@@ -1,8 +1,11 @@
+import hashlib
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from . import time_zones
@@ -11,6 +14,9 @@ from . import time_zones
 def validate_time_zone(value):
     if value not in time_zones.known():
         raise ValidationError(_("“%(zone)s” is not a known time zone."), params={"zone": value})
+
+
+INTRODUCTION_MAX = 600
 
 
 class UserManager(BaseUserManager):
@@ -53,6 +59,16 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Your public booking page lives at /book/<this name>/."),
     )
+    introduction = models.TextField(
+        _("introduction"),
+        max_length=INTRODUCTION_MAX,
+        blank=True,
+        help_text=_("A few sentences for your booking page: who you are, what you help with."),
+    )
+    # The photo's version ("" = no photo): its ETag and the ?v= of its URL, so a new upload
+    # shows at once while browsers may keep a version for a year. The bytes live in
+    # ExpertPhoto, so the user loaded on every request stays small.
+    photo_version = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]
@@ -66,6 +82,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(language__in=["en", "de"]), name="user_language_valid"
             ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("introduction"), INTRODUCTION_MAX),
+                name="user_introduction_length",
+            ),
         ]
 
     def __str__(self):
@@ -74,3 +94,36 @@ class User(AbstractUser):
     @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def initials(self):
+        """Up to two letters for the avatar when there is no photo: first and last word."""
+        words = [word for word in (self.display_name or self.email).split() if word[:1].isalnum()]
+        # "Dr. Jana Berger" is JB: titles with a full stop give no initial while a name remains.
+        words = [word for word in words if not word.endswith(".")] or words
+        if not words:
+            return "?"
+        letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+        return letters.upper()
+
+    @property
+    def avatar_hue(self):
+        """A hue fixed by the name, so one expert's initials always sit on the same colour."""
+        digest = hashlib.sha256((self.display_name or self.email).encode()).digest()
+        return int.from_bytes(digest[:2]) % 360
+
+
+class ExpertPhoto(models.Model):
+    """The expert's photo as a small JPEG (256×256, no metadata); see experts/photos.py."""
+
+    expert = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="photo"
+    )
+    jpeg = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"{self.expert}"

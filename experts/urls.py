@@ -5,4 +5,5 @@ from . import views
 app_name = "experts"
 urlpatterns = [
     path("settings/profile/", views.profile, name="profile"),
+    path("experts/<slug:slug>/photo.jpg", views.photo, name="photo"),
 ]

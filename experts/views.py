@@ -3,14 +3,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
 
 from bookings import slot_cache
+from okomo import errors
 
 from .forms import ProfileForm, SignInForm
+from .models import ExpertPhoto
+from .photos import photo_url_of
 
 
 def _remember_language(response, language):
@@ -55,12 +62,40 @@ def sign_in_locked_out(request, original_response=None, credentials=None):
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # Before binding: the form writes the typed (maybe invalid) slug into request.user.
+    photo_url = photo_url_of(request.user)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():  # the profile and its photo together
+            form.save()
         slot_cache.changed(request.user.pk)  # the time zone places the weekly hours
         response = redirect("experts:profile")
         _remember_language(response, request.user.language)
         messages.success(request, _("Your profile was saved."))
         return response
-    return render(request, "experts/profile.html", {"form": form})
+    return render(request, "experts/profile.html", {"form": form, "photo_url": photo_url})
+
+
+@require_GET
+def photo(request, slug):
+    """The expert's photo (see experts/photos.py). Its URL carries ?v=<version>: that URL never
+    changes content, so browsers keep it a year; a new upload gets a new URL."""
+    found = (
+        ExpertPhoto.objects.filter(expert__slug=slug, expert__is_active=True)
+        .values_list("jpeg", "expert__photo_version")
+        .first()
+    )
+    if found is None:
+        return errors.page_not_found(request)
+    jpeg, version = found
+    etag = f'"{version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(bytes(jpeg), content_type="image/jpeg")
+    response["ETag"] = etag
+    if request.GET.get("v") == version:
+        patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    else:  # an old or missing version: ask again soon
+        patch_cache_control(response, public=True, max_age=300)
+    return response

@@ -26,9 +26,13 @@ def eventually(condition, timeout=30):
     raise AssertionError("condition not met in time")
 
 
-def new_york(day, hour, minute=0):
-    """A Zurich wall-clock time as the New York customer sees it."""
-    return zurich(day, hour, minute).astimezone(ZoneInfo("America/New_York")).strftime("%H:%M")
+def new_york(day, hour, minute=0, locale="en-US"):
+    """A Zurich wall-clock time as the New York customer sees it on the booking page: in the
+    convention of the browser's locale, "5:00 AM" (en-US) or "05:00" (de-DE)."""
+    moment = zurich(day, hour, minute).astimezone(ZoneInfo("America/New_York"))
+    if locale == "en-US":
+        return f"{moment:%I:%M %p}".lstrip("0")
+    return f"{moment:%H:%M}"
 
 
 def booked_events(simulator):
@@ -82,7 +86,7 @@ def test_customer_books_expert_accepts_outlook_follows_customer_cancels(
     tab.get_by_label("Your email address").fill("jane@example.com")
     tab.get_by_role("button", name="Request appointment").click()
     expect(tab.get_by_role("heading", name="Request sent")).to_be_visible()
-    expect(tab.locator(".chosen")).to_contain_text("America/New_York")
+    expect(tab.locator(".chosen")).to_contain_text("New York (UTC")
     tab.screenshot(path=str(page.artifacts / "booking-3-requested.png"), full_page=True)
 
     # The expert accepts; the worker writes the event into Outlook.
