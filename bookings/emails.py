@@ -40,6 +40,7 @@ def _to_customer(template, booking, *, calendar=None, **extra):
         "booking": booking,
         "expert": booking.expert,
         "zone": booking.customer_time_zone,
+        "clock": booking.customer_clock,  # _when.txt: the customer's 12 h / 24 h
         "cancel_url": cancel_url(booking),
         "reschedule_url": reschedule_url(booking),
         **extra,
@@ -70,6 +71,7 @@ def _to_expert(template, booking, **extra):
             "booking": booking,
             "expert": expert,
             "zone": expert.time_zone,
+            "clock": "",  # _when.txt: the expert's language format
             "requests_url": settings.SITE_URL + reverse("bookings:expert_list"),
             **extra,
         },

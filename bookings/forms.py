@@ -48,6 +48,13 @@ class StartForm(forms.Form):
 
     start = forms.CharField(widget=forms.HiddenInput)
     time_zone = TimeZoneField(label=_("Your time zone"))
+    # The clock the page showed the times in ("12" or "24"), for the confirmation and mails;
+    # anything else means "the language's usual format".
+    clock = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_clock(self):
+        value = self.cleaned_data["clock"]
+        return value if value in ("12", "24") else ""
 
     def clean_start(self):
         refusal = ValidationError(_("Please pick a time from the list."), code="not_a_slot")

@@ -183,6 +183,8 @@ class Booking(models.Model):
     customer_language = models.CharField(_("language"), max_length=2, default="en")
     customer_time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     customer_phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    # "12" or "24": the clock the customer saw the times in; "" uses the language's format.
+    customer_clock = models.CharField(_("clock"), max_length=2, blank=True, default="")
     # How this appointment is met, fixed when it is booked; the join link once known.
     meeting = models.CharField(
         _("meeting"), max_length=10, choices=BookingSettings.Meeting.choices, default="link"
@@ -246,6 +248,9 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(meeting__in=["teams", "link", "phone"]), name="booking_meeting_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_clock__in=["", "12", "24"]), name="booking_clock_valid"
             ),
         ]
 

@@ -53,6 +53,7 @@ class Customer:
     language: str
     time_zone: str
     phone: str = ""
+    clock: str = ""
 
 
 def request_booking(expert, *, start: datetime, customer: Customer, now: datetime) -> Booking:
@@ -102,6 +103,7 @@ def request_booking(expert, *, start: datetime, customer: Customer, now: datetim
                 customer_language=customer.language,
                 customer_time_zone=customer.time_zone,
                 customer_phone=customer.phone,
+                customer_clock=customer.clock,
                 meeting=meeting,
                 join_url=offer.settings.meeting_link
                 if meeting == BookingSettings.Meeting.LINK

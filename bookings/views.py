@@ -188,6 +188,7 @@ def submit(request, slug):
         language=data["language"],
         time_zone=data["time_zone"],
         phone=data.get("phone", ""),
+        clock=data["clock"],
     )
     try:
         booking = services.request_booking(

@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_time
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.cancel_links import cancel_url, reschedule_url
@@ -42,9 +43,8 @@ def pick(tab, day, time):
 
 
 def shown(day, hour):
-    """A Zurich wall-clock time as the pages (not the time list) show it in New York."""
-    with translation.override("en"):
-        return formats.time_format(zurich(day, hour).astimezone(ZoneInfo(NEW_YORK)))
+    """A Zurich wall-clock time as the pages show it to this en-US (12 h) customer in New York."""
+    return format_time(zurich(day, hour).astimezone(ZoneInfo(NEW_YORK)), "h:mm a", locale="en")
 
 
 def local(url, live_server):

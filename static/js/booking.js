@@ -9,6 +9,7 @@
   const zonePicker = document.getElementById("id_time_zone_picker");
   const zoneField = document.getElementById("id_time_zone");
   const startField = document.getElementById("id_start");
+  const clockField = document.getElementById("id_clock");
   const grid = document.getElementById("month-grid");
   const weekdays = document.getElementById("weekdays");
   const days = document.getElementById("month-days");
@@ -45,6 +46,7 @@
   let clock = ["12", "24"].includes(storedClock()) ? storedClock() : browserClock();
   function setClock(value) {
     clock = value;
+    if (clockField) clockField.value = value; // confirmation and mails use it too
     for (const button of clockGroup.querySelectorAll("[data-clock]")) {
       button.setAttribute("aria-pressed", String(button.dataset.clock === clock));
     }
