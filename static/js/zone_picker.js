@@ -33,15 +33,18 @@
     } catch (error) {
       // storage blocked: the locale's convention
     }
-    return undefined;
+    const locale = new Intl.DateTimeFormat(language, { hour: "numeric" }).resolvedOptions();
+    return locale.hourCycle === "h11" || locale.hourCycle === "h12" ? "h12" : "h23";
   }
   const formats = new Map();
   function localTime(zone) {
     const cycle = hourCycle();
     const key = `${zone}|${cycle}`;
     if (!formats.has(key)) {
+      // 24 h as the time buttons write it ("00:05"), 12 h without the zero ("12:05 AM").
       formats.set(key, new Intl.DateTimeFormat(language, {
-        hour: "numeric", minute: "2-digit", timeZone: zone, hourCycle: cycle,
+        hour: cycle === "h12" ? "numeric" : "2-digit", minute: "2-digit", timeZone: zone,
+        hourCycle: cycle,
       }));
     }
     return formats.get(key).format(new Date()).replace(/[\u202f\u00a0]/g, " ");
