@@ -91,10 +91,11 @@ def offered_slots(
         Booking.objects.for_expert(expert)
         .live(now)
         .filter(start__lt=reach.end, end__gt=reach.start)
-        .exclude(pk=ignoring)
         .values_list("start", "end")
         .order_by()  # SQLite allows no ORDER BY inside a UNION
     )
+    if ignoring is not None:
+        booked = booked.exclude(pk=ignoring)
     busy = [Interval(start, end) for start, end in calendar_busy.union(booked, all=True)]
     available = available_intervals(weekly, exceptions, zone=zone, window=window)
     return free_slots(

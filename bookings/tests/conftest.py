@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from bookings.models import BookingSettings, WeeklyHours
+from bookings.models import Booking, BookingSettings, WeeklyHours
 from calendars import sync
 from calendars.models import CalendarConnection
 from conftest import WORK
@@ -57,3 +57,22 @@ def connected(bookable, expert_client, connect_calendar, simulator):
     connection.resync = resync
     resync()
     return connection
+
+
+def booking_at(expert, *, start, **fields):
+    """A confirmed 30-minute appointment of a New York customer, written straight to the
+    database (for pages and mails; the booking flow has its own tests)."""
+    values = {
+        "start": start,
+        "end": start + timedelta(minutes=30),
+        "status": Booking.Status.ACCEPTED,
+        "customer_name": "Jane Doe",
+        "customer_email": "jane@example.com",
+        "customer_language": "en",
+        "customer_time_zone": "America/New_York",
+        "meeting": "link",
+        "join_url": "https://meet.example/jana",
+        "expires_at": start,
+        **fields,
+    }
+    return Booking.objects.create(expert=expert, **values)

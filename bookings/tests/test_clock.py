@@ -2,7 +2,8 @@
 booking and used on the confirmation page and in the customer's mails; the expert's mails keep
 the expert's language format."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,7 @@ from bookings import services
 from bookings.cancel_links import cancel_url
 from bookings.emails import MAILS
 from bookings.models import Booking
-from bookings.tests.conftest import a_day_ahead, zurich
+from bookings.tests.conftest import a_day_ahead, booking_at, zurich
 from bookings.tests.test_booking_flow import request_form
 from bookings.tests.test_browser_booking import new_york
 from bookings.tests.test_browser_lifecycle import customer_tab, pick
@@ -26,21 +27,7 @@ pytestmark = pytest.mark.django_db
 START = datetime(2031, 3, 13, 19, 0, tzinfo=UTC)
 
 
-def a_booking(expert, **fields):
-    values = {
-        "start": START,
-        "end": START + timedelta(minutes=30),
-        "status": Booking.Status.ACCEPTED,
-        "customer_name": "Jane Doe",
-        "customer_email": "jane@example.com",
-        "customer_language": "en",
-        "customer_time_zone": "America/New_York",
-        "meeting": "link",
-        "join_url": "https://meet.example/jana",
-        "expires_at": START,
-    }
-    values.update(fields)
-    return Booking.objects.create(expert=expert, **values)
+a_booking = partial(booking_at, start=START)
 
 
 @pytest.mark.parametrize(

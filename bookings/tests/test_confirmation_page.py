@@ -3,6 +3,7 @@ to move or cancel, the way back."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ from icalendar import Calendar
 
 from bookings.calendar_links import calendar_links
 from bookings.models import Booking
+from bookings.tests.conftest import booking_at
 from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db
@@ -29,22 +31,7 @@ def _site(settings):
     settings.DEFAULT_FROM_EMAIL = "Okomo <no-reply@okomo.example>"
 
 
-def a_booking(expert, **fields):
-    values = {
-        "start": START,
-        "end": START + timedelta(minutes=30),
-        "status": Booking.Status.ACCEPTED,
-        "customer_name": "Jane Doe",
-        "customer_email": "jane@example.com",
-        "customer_language": "en",
-        "customer_time_zone": "America/New_York",
-        "meeting": "teams",
-        "join_url": JOIN,
-        "sequence": 2,
-        "expires_at": START,
-    }
-    values.update(fields)
-    return Booking.objects.create(expert=expert, **values)
+a_booking = partial(booking_at, start=START, meeting="teams", join_url=JOIN, sequence=2)
 
 
 def page_of(client, booking):

@@ -1,6 +1,7 @@
 """The mails about a booking and the calendar file they carry, as the recipient reads them."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,6 +11,7 @@ from icalendar import Calendar
 from bookings import emails
 from bookings.cancel_links import booking_uuid_from
 from bookings.models import Booking
+from bookings.tests.conftest import booking_at
 
 pytestmark = pytest.mark.django_db
 
@@ -39,21 +41,7 @@ def _site(settings):
     settings.DEFAULT_FROM_EMAIL = "Okomo <no-reply@okomo.example>"
 
 
-def a_booking(expert, **fields):
-    values = {
-        "start": START,
-        "end": START + timedelta(minutes=30),
-        "status": Booking.Status.ACCEPTED,
-        "customer_name": "Jane Doe",
-        "customer_email": "jane@example.com",
-        "customer_language": "en",
-        "customer_time_zone": "America/New_York",
-        "meeting": "link",
-        "join_url": OWN_LINK,
-        "expires_at": START,
-    }
-    values.update(fields)
-    return Booking.objects.create(expert=expert, **values)
+a_booking = partial(booking_at, start=START, join_url=OWN_LINK)
 
 
 def calendar_of(message):
