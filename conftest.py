@@ -53,6 +53,9 @@ def simulator(simulator_process, settings):
     settings.MICROSOFT_CLIENT_ID = CLIENT_ID
     settings.MICROSOFT_CLIENT_SECRET = CLIENT_SECRET
     settings.MICROSOFT_AUTHORITY = f"{simulator_process.https_base}/common"
+    # The sign-in pages are on the simulator's http port: the Content-Security-Policy's
+    # form-action must let "Connect" redirect there, as it lets it to Microsoft.
+    settings.MICROSOFT_SIGN_IN_ORIGINS = [simulator_process.http_base]
     settings.MICROSOFT_GRAPH_URL = f"{simulator_process.https_base}/v1.0"
     settings.MICROSOFT_CA_BUNDLE = str(simulator_process.ca_path)
     return simulator_process
@@ -146,13 +149,14 @@ def local_path(url):
 
 @pytest.fixture
 def connect_calendar(simulator):
-    """Walk the connect flow for the signed-in test client: POST, Microsoft's pages, callback."""
+    """Walk the connect flow for the signed-in test client: POST, Microsoft's pages, and the
+    answer form Microsoft's page posts to the callback (response_mode=form_post)."""
 
     def connect(client, persona=WORK, decision="accept"):
         start = client.post(reverse("calendars:connect"))
         assert start.status_code == 302, start
-        callback = simulator.sign_in(start["Location"], persona, decision)
-        return client.get(local_path(callback), follow=True)
+        callback, fields = simulator.sign_in_answer(start["Location"], persona, decision)
+        return client.post(local_path(callback), fields, follow=True)
 
     return connect
 

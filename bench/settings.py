@@ -8,7 +8,14 @@ from okomo.settings import *  # noqa: F403
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Warnings only, but Celery's own lines at INFO: the drill waits for the worker's "ready.".
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"celery": {"level": "INFO"}},
+}
 
 # Every simulated customer comes from 127.0.0.1 to one booking page; the limits per address
 # and per page would refuse them.

@@ -7,7 +7,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -60,7 +59,7 @@ def connect_calendars(sim, count, events, *, now, prefix="bench"):
             marker="BENCH",
         )
         flow = identity.start_sign_in(REDIRECT)
-        params = dict(parse_qsl(urlsplit(sim.sign_in(flow["auth_uri"], username)).query))
+        _, params = sim.sign_in_answer(flow["auth_uri"], username)  # response_mode=form_post
         sign_in = identity.finish_sign_in(flow, params)
         expert = User.objects.create_user(
             f"{prefix}{i}@bench.example",

@@ -7,11 +7,13 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self):
-        from calendars.signals import busy_times_changed
+        from calendars.signals import busy_times_changed, calendar_connected
 
         from . import (
             effects,  # noqa: F401  (registers the outbox handlers)
+            receivers,
             slot_cache,
         )
 
         busy_times_changed.connect(slot_cache.on_busy_times_changed)
+        calendar_connected.connect(receivers.on_calendar_connected)

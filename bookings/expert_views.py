@@ -1,26 +1,18 @@
-"""The expert's side: requests and appointments, and the availability settings."""
+"""The expert's side: requests and appointments (the settings tabs: settings_views)."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from calendars.models import CalendarConnection
-
-from . import customer_views, effects, services, slot_cache
-from .forms import (
-    BookingSettingsForm,
-    CancelForm,
-    DateExceptionForm,
-    WeeklyHoursForm,
-    format_ranges,
-)
-from .models import Booking, DateException, WeeklyHours
-from .offer import settings_for
+from . import customer_views, effects, services
+from .forms import CancelForm
+from .models import Booking
 
 
 @login_required
@@ -41,7 +33,23 @@ def expert_list(request):
     failed = effects.failed_mails(listed)
     for booking in listed:
         booking.failed_mails = failed.get(booking.pk, [])
+        _customer_clock(booking, request.user.zone)
     return render(request, "bookings/expert_list.html", sections)
+
+
+def _customer_clock(booking, expert_zone):
+    """The list's times are the expert's; where the customer's clock reads otherwise, their
+    start as an aware datetime in their zone (`customer_start`, else None) and whether it
+    falls on another day."""
+    booking.customer_start = None
+    try:
+        local = booking.start.astimezone(ZoneInfo(booking.customer_time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return
+    own = booking.start.astimezone(expert_zone)
+    if local.replace(tzinfo=None) != own.replace(tzinfo=None):
+        booking.customer_start = local
+        booking.customer_other_day = local.date() != own.date()
 
 
 def _act(request, uuid, action, done_message):
@@ -101,97 +109,3 @@ def reschedule(request, uuid):
     return customer_views.move(
         request, booking, by_customer=False, done_url=reverse("bookings:expert_list")
     )
-
-
-def availability_context(expert, *, settings_form=None, weekly_form=None, exception_form=None):
-    """The forms of the "Availabilities" section of the settings page."""
-    if weekly_form is None:
-        ranges = {day: [] for day in range(7)}
-        for hours in WeeklyHours.objects.filter(expert=expert):
-            ranges[hours.weekday].append((hours.start, hours.end))
-        weekly_form = WeeklyHoursForm(
-            initial={f"day_{d}": format_ranges(r) for d, r in ranges.items()}
-        )
-    return {
-        "settings_form": settings_form
-        or BookingSettingsForm(
-            instance=settings_for(expert), meeting_providers=_meeting_providers(expert)
-        ),
-        "weekly_form": weekly_form,
-        "exception_form": exception_form or DateExceptionForm(),
-        "exceptions": DateException.objects.filter(expert=expert, date__gte=timezone.now().date()),
-    }
-
-
-def _meeting_providers(expert):
-    """The online meetings the expert's connected calendar allows; none without a calendar."""
-    connection = CalendarConnection.objects.for_expert(expert)
-    return connection.values_list("online_meeting_providers", flat=True).first() or []
-
-
-def _settings_page(request, **forms):
-    from calendars.views import settings_page
-
-    return settings_page(
-        request, availability=availability_context(request.user, **forms), status=400
-    )
-
-
-@login_required
-@require_POST
-def save_settings(request):
-    form = BookingSettingsForm(
-        request.POST,
-        instance=settings_for(request.user),
-        meeting_providers=_meeting_providers(request.user),
-    )
-    if not form.is_valid():
-        return _settings_page(request, settings_form=form)
-    form.save()
-    slot_cache.changed(request.user.pk)
-    messages.success(request, _("Your booking settings were saved."))
-    return redirect("calendars:settings")
-
-
-@login_required
-@require_POST
-def save_weekly_hours(request):
-    form = WeeklyHoursForm(request.POST)
-    if not form.is_valid():
-        return _settings_page(request, weekly_form=form)
-    with transaction.atomic():
-        WeeklyHours.objects.filter(expert=request.user).delete()
-        WeeklyHours.objects.bulk_create(
-            WeeklyHours(expert=request.user, weekday=day, start=start, end=end)
-            for day, ranges in form.ranges.items()
-            for start, end in ranges
-        )
-    slot_cache.changed(request.user.pk)
-    messages.success(request, _("Your weekly hours were saved."))
-    return redirect("calendars:settings")
-
-
-@login_required
-@require_POST
-def add_exception(request):
-    form = DateExceptionForm(request.POST)
-    if not form.is_valid():
-        return _settings_page(request, exception_form=form)
-    day, ranges = form.cleaned_data["date"], form.cleaned_data["hours"]
-    with transaction.atomic():
-        DateException.objects.filter(expert=request.user, date=day).delete()
-        DateException.objects.bulk_create(
-            [DateException(expert=request.user, date=day, start=s, end=e) for s, e in ranges]
-            or [DateException(expert=request.user, date=day)]
-        )
-    slot_cache.changed(request.user.pk)
-    messages.success(request, _("The date was saved."))
-    return redirect("calendars:settings")
-
-
-@login_required
-@require_POST
-def delete_exception(request, day):
-    DateException.objects.filter(expert=request.user, date=day).delete()
-    slot_cache.changed(request.user.pk)
-    return redirect("calendars:settings")

@@ -1,5 +1,5 @@
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,8 +11,6 @@ from experts.forms import TimeZoneField
 from okomo.text import clean_multiline, single_line
 
 from .models import BookingSettings
-
-RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
 
 
 def no_markup(value):
@@ -110,92 +108,6 @@ class CancelForm(forms.Form):
     )
 
 
-def parse_ranges(text):
-    """ "09:00-12:00, 13:00-17:00" → [(time, time), …]; empty text: no hours."""
-    ranges = []
-    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
-        match = RANGE.match(part)
-        if not match:
-            raise ValidationError(_("Write hours like 09:00-12:00, 13:00-17:00."))
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        try:
-            start, end = time(h1, m1), time(h2, m2)
-        except ValueError as exc:
-            raise ValidationError(_("Write hours like 09:00-12:00, 13:00-17:00.")) from exc
-        if end <= start:
-            raise ValidationError(_("Each range must end after it starts."))
-        ranges.append((start, end))
-    ranges.sort()
-    for earlier, later in zip(ranges, ranges[1:], strict=False):
-        if later[0] < earlier[1]:
-            raise ValidationError(_("The ranges of one day must not overlap."))
-    return ranges
-
-
-def format_ranges(ranges):
-    return ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in ranges)
-
-
-WEEKDAY_LABELS = [
-    _("Monday"),
-    _("Tuesday"),
-    _("Wednesday"),
-    _("Thursday"),
-    _("Friday"),
-    _("Saturday"),
-    _("Sunday"),
-]
-
-
-class WeeklyHoursForm(forms.Form):
-    """One text field per weekday, e.g. "09:00-12:00, 13:00-17:00"; empty means closed."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for day, label in enumerate(WEEKDAY_LABELS):
-            self.fields[f"day_{day}"] = forms.CharField(
-                label=label,
-                required=False,
-                max_length=200,
-                widget=forms.TextInput(attrs={"placeholder": _("closed")}),
-            )
-
-    def clean(self):
-        cleaned = super().clean()
-        self.ranges = {}
-        for day in range(7):
-            try:
-                self.ranges[day] = parse_ranges(cleaned.get(f"day_{day}", ""))
-            except ValidationError as exc:
-                self.add_error(f"day_{day}", exc)
-        return cleaned
-
-
-class DateExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    hours = forms.CharField(
-        label=_("Hours that day"),
-        required=False,
-        max_length=200,
-        help_text=_("Empty: a day off."),
-        widget=forms.TextInput(attrs={"placeholder": _("day off")}),
-    )
-
-    def clean_date(self):
-        day = self.cleaned_data["date"]
-        # A day before today (a day of slack for the zones ahead of UTC) or past any horizon
-        # would never be offered; near year 9999 the day after it does not even exist.
-        today = timezone.now().date()
-        if not today - timedelta(days=1) <= day <= today + FAR_AHEAD:
-            raise ValidationError(
-                _("Please pick a date from today up to two years ahead."), code="out_of_range"
-            )
-        return day
-
-    def clean_hours(self):
-        return parse_ranges(self.cleaned_data.get("hours", ""))
-
-
 class MeetingChoice(forms.RadioSelect):
     """Radio buttons; the values in `unavailable` are shown, but cannot be chosen."""
 
@@ -226,6 +138,33 @@ TIMING_FIELDS = [
     "request_hold_hours",
 ]
 REMINDER_RANGE = _("Please give a whole number of hours from 0 (no reminder) to 168 (a week).")
+# A number outside its range, missing or not a number gets one sentence that says what fits
+# (instead of Django's "Ensure this value is less than or equal to 92.").
+RANGE_SENTENCES = {
+    "appointment_minutes": _("Please choose a length from 10 to 480 minutes (8 hours)."),
+    "buffer_before_minutes": _("Please give 0 to 240 minutes (4 hours) of free time before."),
+    "buffer_after_minutes": _("Please give 0 to 240 minutes (4 hours) of free time after."),
+    "minimum_notice_minutes": _("Please give a notice from 0 to 20160 minutes (two weeks)."),
+    "horizon_days": _("Please choose from 1 to 92 days ahead."),
+    "request_hold_hours": _("Please give 1 to 336 hours (two weeks)."),
+    "reminder_hours": REMINDER_RANGE,
+}
+
+
+def range_messages(sentence):
+    return {code: sentence for code in ("required", "invalid", "min_value", "max_value")}
+
+
+# The same bounds as the model's validators, so that the browser's number inputs know them.
+BOUNDS = {
+    "appointment_minutes": (10, 480),
+    "buffer_before_minutes": (0, 240),
+    "buffer_after_minutes": (0, 240),
+    "minimum_notice_minutes": (0, 20160),
+    "horizon_days": (1, 92),
+    "request_hold_hours": (1, 336),
+    "reminder_hours": (0, 168),
+}
 
 
 class BookingSettingsForm(forms.ModelForm):
@@ -258,7 +197,6 @@ class BookingSettingsForm(forms.ModelForm):
                     "placeholder": "https://",
                 }
             ),
-            "reminder_hours": forms.NumberInput(attrs={"min": 0, "max": 168}),
         }
         help_texts = {
             "meeting_link": _(
@@ -275,15 +213,18 @@ class BookingSettingsForm(forms.ModelForm):
                 ),
                 "max_length": _("This link is too long: at most 500 characters, please."),
             },
-            "reminder_hours": {
-                "invalid": REMINDER_RANGE,
-                "min_value": REMINDER_RANGE,
-                "max_value": REMINDER_RANGE,
+            "slot_step_minutes": {
+                "required": _("Please choose how often start times are offered."),
+                "invalid_choice": _("Please choose one of the offered steps."),
             },
+            **{name: range_messages(sentence) for name, sentence in RANGE_SENTENCES.items()},
         }
 
     def __init__(self, *args, meeting_providers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        for name, (low, high) in BOUNDS.items():
+            # After the field's own min (0 for a positive integer), which would win otherwise.
+            self.fields[name].widget.attrs.update(min=low, max=high, inputmode="numeric")
         Meeting = BookingSettings.Meeting
         self.teams_allowed = TEAMS_FOR_BUSINESS in meeting_providers
         self.teams_unavailable = ""

@@ -1,5 +1,6 @@
-"""Appointments in the expert's Outlook calendar: written when confirmed, moved when
-rescheduled, removed when cancelled, always in the Microsoft account they were written to."""
+"""Appointments in the expert's Outlook calendar: written when confirmed (into the calendar
+chosen for new appointments), moved when rescheduled, removed when cancelled, always in the
+Microsoft account they were written to."""
 
 import logging
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from calendars import graph, services
 from calendars.identity import MicrosoftUnavailable, ReconnectNeeded
-from calendars.models import CalendarConnection
+from calendars.models import Calendar, CalendarConnection
 from calendars.tasks import queue_sync
 from calendars.tokens import call_with_token
 from outbox.handlers import GiveUp, TryLater
@@ -93,9 +94,7 @@ def write_event(booking_id: int) -> bool:
     if wants_teams and not teams:
         # No Teams in this account: the event says how to meet as the customer's mail will.
         booking.join_url = _meeting_outcome(booking, "")["join_url"]
-    written = _call(
-        connection, lambda token: graph.create_event(token, event_payload(booking, teams=teams))
-    )
+    written = _create(connection, event_payload(booking, teams=teams))
     fields = {
         "outlook_event_id": written.id,
         "outlook_account": connection.home_account_id,
@@ -170,10 +169,7 @@ def remove_event(booking_id: int, *, write_unanswered: bool = False) -> None:
     if not event_id and write_unanswered:
         # The same POST (same transactionId) answers with the event if the lost write made
         # it, or makes it now; either way it is then deleted.
-        event_id = _call(
-            connection,
-            lambda token: graph.create_event(token, event_payload(booking, teams=False)),
-        ).id
+        event_id = _create(connection, event_payload(booking, teams=False)).id
     elif not event_id:
         # Never written, or a write still under way: that write sees the cancellation and
         # asks for the removal itself once it knows the event id.
@@ -210,6 +206,37 @@ def _left_behind(booking, connection) -> bool:
         return False
     _set(booking, Booking.Outlook.LEFT_BEHIND, booking.outlook_account_address)
     return True
+
+
+def _create(connection, payload):
+    """POST the event into the calendar chosen for new appointments (the default one unless
+    the expert chose another). A repeated POST (same transactionId) goes to the same calendar,
+    so a write whose answer was lost is found there rather than made twice. A chosen calendar
+    deleted in Outlook meanwhile is dropped from the list and the default calendar takes the
+    appointment. Event ids are mailbox-wide: moves and removals need no calendar."""
+    target = (
+        Calendar.objects.filter(connection=connection, receives_appointments=True).first()
+        if connection is not None
+        else None
+    )
+    if target is None or target.is_default:
+        return _call(connection, lambda token: graph.create_event(token, payload))
+    deleted = []
+
+    def create(token):
+        try:
+            return graph.create_event(token, payload, calendar_id=target.graph_id)
+        except graph.GraphError as exc:
+            if exc.status != 404:
+                raise
+            deleted.append(target)
+            return graph.create_event(token, payload)
+
+    written = _call(connection, create)
+    if deleted:
+        logger.info("calendar for appointments deleted in outlook expert=%s", connection.expert_id)
+        services.forget_calendar(target)
+    return written
 
 
 def _call(connection, call):

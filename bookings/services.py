@@ -12,12 +12,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from calendars import graph
-from calendars.busy import UnusableEvent, blocking_show_as, busy_intervals
+from calendars import graph, sync
+from calendars.busy import UnusableEvent
 from calendars.identity import MicrosoftUnavailable, ReconnectNeeded
 from calendars.models import CalendarConnection
 from calendars.tasks import queue_sync
-from calendars.tokens import call_with_token
 from calendars.transport import deadline
 from okomo.intervals import Interval
 
@@ -153,15 +152,9 @@ def _became_busy(expert, offer, start, end):
         end + timedelta(minutes=s.buffer_after_minutes),
     )
     try:
+        # Every calendar the expert ticked, as the sync reads them.
         with deadline(JUST_IN_TIME_DEADLINE, person_waits=True):
-            events = call_with_token(
-                connection, lambda token: graph.read_calendar_view(token, reach)
-            )
-        blocking = blocking_show_as(
-            tentative=connection.treat_tentative_as_busy,
-            out_of_office=connection.treat_out_of_office_as_busy,
-        )
-        return bool(busy_intervals(events, zone=expert.zone, window=reach, blocking=blocking))
+            return bool(sync.read_busy(connection, reach))
     except (MicrosoftUnavailable, ReconnectNeeded, graph.GraphError, UnusableEvent) as exc:
         logger.warning(
             "just-in-time check skipped, decided on stored data expert=%s: %s", expert.pk, exc

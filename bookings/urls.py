@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import customer_views, expert_views, views
+from . import customer_views, expert_views, settings_views, views
 from .converters import IsoDateConverter
 
 register_converter(IsoDateConverter, "isodate")
@@ -23,12 +23,14 @@ urlpatterns = [
     path("settings/bookings/<uuid:uuid>/decline/", expert_views.decline, name="decline"),
     path("settings/bookings/<uuid:uuid>/cancel/", expert_views.cancel, name="cancel"),
     path("settings/bookings/<uuid:uuid>/move/", expert_views.reschedule, name="reschedule"),
-    path("settings/availability/settings/", expert_views.save_settings, name="save_settings"),
-    path("settings/availability/weekly/", expert_views.save_weekly_hours, name="save_weekly"),
-    path("settings/availability/dates/", expert_views.add_exception, name="add_exception"),
+    path("settings/availability/", settings_views.availability_page, name="availability"),
+    path("settings/availability/weekly/", settings_views.save_weekly_hours, name="save_weekly"),
+    path("settings/availability/dates/", settings_views.add_exception, name="add_exception"),
     path(
         "settings/availability/dates/<isodate:day>/delete/",
-        expert_views.delete_exception,
+        settings_views.delete_exception,
         name="delete_exception",
     ),
+    path("settings/booking-page/", settings_views.booking_settings_page, name="booking_settings"),
+    path("settings/booking-page/save/", settings_views.save_settings, name="save_settings"),
 ]

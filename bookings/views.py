@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from experts import time_zones
-from okomo import errors
+from okomo import errors, metrics
 from okomo.intervals import Interval
 
 from . import services, slot_cache
@@ -167,6 +167,7 @@ def _slots_answer(expert, zone, first, last, *, now):
 
 
 @require_POST
+@metrics.counts_booking_requests
 def submit(request, slug):
     expert = _expert(slug)
     if expert is None:

@@ -31,3 +31,11 @@ def decrypt(ciphertext: str) -> str:
         return _fernet().decrypt(ciphertext.encode("ascii")).decode()
     except (InvalidToken, ValueError) as exc:
         raise UndecryptableSecret from exc
+
+
+def rotate(ciphertext: str) -> str:
+    """The same secret encrypted with the first configured key (ciphertext from any key)."""
+    try:
+        return _fernet().rotate(ciphertext.encode("ascii")).decode("ascii")
+    except (InvalidToken, ValueError) as exc:
+        raise UndecryptableSecret from exc

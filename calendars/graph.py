@@ -76,11 +76,15 @@ MAX_RETRY_WAIT = 30.0
 
 
 def read_calendar_view(
-    access_token: str, window: Interval, *, sleep=time.sleep
+    access_token: str, window: Interval, *, calendar_id: str | None = None, sleep=time.sleep
 ) -> list[CalendarEvent]:
-    """Every event overlapping `window` in the default calendar, recurring series expanded."""
+    """Every event overlapping `window` in one calendar, recurring series expanded.
+
+    calendar_id: Graph's id of the calendar; None reads the default calendar (/me/calendarView).
+    An unknown or deleted calendar raises GraphError with status 404.
+    """
     session = shared_session()
-    url = settings.MICROSOFT_GRAPH_URL + "/me/calendarView"
+    url = settings.MICROSOFT_GRAPH_URL + _calendar_path(calendar_id) + "calendarView"
     params = {
         "startDateTime": _graph_instant(window.start),
         "endDateTime": _graph_instant(window.end),
@@ -100,6 +104,63 @@ def read_calendar_view(
         if url is not None:
             _check_next_link(url)
     return events
+
+
+def _calendar_path(calendar_id):
+    return "/me/" if calendar_id is None else f"/me/calendars/{quote(calendar_id, safe='')}/"
+
+
+# Calendar metadata only: which calendars exist, what they are called, who owns them.
+CALENDARS_SELECT = "id,name,isDefaultCalendar,canEdit,owner"
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    id: str
+    name: str
+    is_default: bool
+    can_edit: bool
+    owner_address: str  # empty when Graph names no owner
+    owner_name: str
+
+
+def list_calendars(access_token: str, *, sleep=time.sleep) -> list[CalendarInfo]:
+    """The account's calendars (its own and those shared with it), exactly one the default."""
+    session = shared_session()
+    url = settings.MICROSOFT_GRAPH_URL + "/me/calendars"
+    params = {"$select": CALENDARS_SELECT}
+    found = []
+    while url:
+        body = _request_retrying(
+            "GET", url, access_token, params=params, session=session, sleep=sleep
+        )
+        values = body.get("value")
+        if not isinstance(values, list):
+            raise GraphError("calendars answer has no calendar list", permanent=True)
+        found.extend(_calendar_info(value) for value in values)
+        url, params = body.get("@odata.nextLink"), None
+        if url is not None:
+            _check_next_link(url)
+    if sum(info.is_default for info in found) != 1 or len({i.id for i in found}) != len(found):
+        # The default calendar stands for "what was read before": without exactly one, the
+        # list cannot be used (and the sync reads /me/calendarView as before).
+        raise GraphError("calendars answer has no single default calendar", permanent=True)
+    return found
+
+
+def _calendar_info(value):
+    try:
+        owner = value.get("owner") or {}
+        return CalendarInfo(
+            id=_text(value, "id"),
+            name=str(value.get("name") or "")[:255],
+            is_default=bool(value.get("isDefaultCalendar", False)),
+            can_edit=bool(value.get("canEdit", False)),
+            owner_address=str(owner.get("address") or ""),
+            owner_name=str(owner.get("name") or "")[:255],
+        )
+    except (AttributeError, TypeError) as exc:
+        raise GraphError("calendars answer lists an unusable calendar", permanent=True) from exc
 
 
 @dataclass(frozen=True)
@@ -122,9 +183,11 @@ def meeting_providers(access_token: str) -> tuple[str, ...]:
     return tuple(str(provider) for provider in allowed)
 
 
-def create_event(access_token: str, event: dict) -> WrittenEvent:
-    """POST /me/events; the body's transactionId makes a repeated call create nothing new."""
-    return _written(_request("POST", "/me/events", access_token, json=event))
+def create_event(access_token: str, event: dict, *, calendar_id: str | None = None) -> WrittenEvent:
+    """POST the event into a calendar (None: the default one, /me/events); the body's
+    transactionId makes a repeated call into the same calendar create nothing new."""
+    path = "/me/events" if calendar_id is None else _calendar_path(calendar_id) + "events"
+    return _written(_request("POST", path, access_token, json=event))
 
 
 def update_event(access_token: str, event_id: str, changes: dict) -> WrittenEvent:
@@ -206,7 +269,7 @@ def _check_next_link(url):
     expected = urlsplit(settings.MICROSOFT_GRAPH_URL)
     actual = urlsplit(url)
     if (actual.scheme, actual.netloc) != (expected.scheme, expected.netloc):
-        raise GraphError("calendarView nextLink points to another host", permanent=True)
+        raise GraphError("nextLink points to another host", permanent=True)
 
 
 def _request(method, path, access_token, *, params=None, json=None, headers=None, session=None):

@@ -99,9 +99,13 @@ def _application(cache=None):
 
 
 def start_sign_in(redirect_uri: str) -> dict:
-    """Begin the auth-code flow: the dict goes into the session, its `auth_uri` to the browser."""
+    """Begin the auth-code flow: the dict goes into the session, its `auth_uri` to the browser.
+
+    form_post: Microsoft answers with a form the browser POSTs to `redirect_uri`, so the
+    authorization code never appears in a URL (history, access logs, Referer).
+    """
     return _application().initiate_auth_code_flow(
-        SCOPES, redirect_uri=redirect_uri, prompt="select_account"
+        SCOPES, redirect_uri=redirect_uri, prompt="select_account", response_mode="form_post"
     )
 
 

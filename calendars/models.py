@@ -114,11 +114,62 @@ class CalendarConnection(models.Model):
         return TEAMS_FOR_BUSINESS in self.online_meeting_providers
 
 
+class Calendar(models.Model):
+    """One calendar of the connected account, as Graph lists it: its name, never its content.
+
+    `blocks`: its busy times block booking times. `receives_appointments`: new appointments
+    are written into it (at most one per connection, and only one Okomo may write to).
+    """
+
+    connection = models.ForeignKey(
+        CalendarConnection, on_delete=models.CASCADE, related_name="calendars"
+    )
+    # Graph's calendar id (base64, about 150 characters; room to spare as for event ids).
+    graph_id = models.CharField(max_length=512)
+    name = models.CharField(_("name"), max_length=255)
+    # Set only for a calendar someone else shared with the account, to tell it apart.
+    owner_name = models.CharField(_("owner"), max_length=255, blank=True)
+    is_default = models.BooleanField(_("default calendar"), default=False)
+    can_edit = models.BooleanField(_("can be written to"), default=False)
+    blocks = models.BooleanField(_("blocks booking times"), default=False)
+    receives_appointments = models.BooleanField(_("receives new appointments"), default=False)
+
+    class Meta:
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "graph_id"], name="calendar_graph_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=Q(receives_appointments=True),
+                name="calendar_one_receiver",
+            ),
+            models.CheckConstraint(
+                condition=Q(receives_appointments=False) | Q(can_edit=True),
+                name="calendar_receiver_can_edit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.owner_name})" if self.owner_name else self.name
+
+
 class BusyInterval(models.Model):
-    """A time the expert is busy in Outlook: start and end (UTC, half-open), nothing else."""
+    """A time the expert is busy in Outlook: start and end (UTC, half-open) and the calendar
+    it came from, nothing else."""
 
     connection = models.ForeignKey(
         CalendarConnection, on_delete=models.CASCADE, related_name="busy_intervals"
+    )
+    # Null: read before the account's calendars were listed, i.e. from the default calendar.
+    calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="busy_intervals",
     )
     start = models.DateTimeField()
     end = models.DateTimeField()

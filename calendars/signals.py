@@ -14,3 +14,14 @@ def announce_busy_times_changed(expert_id: int) -> None:
     transaction.on_commit(
         lambda: busy_times_changed.send_robust(sender=None, expert_id=expert_id), robust=True
     )
+
+
+# Sent after the commit that connected (or reconnected) an expert's Microsoft account.
+# Keyword arguments: expert (the user), account (MSAL's home account id of the connection).
+calendar_connected = Signal()
+
+
+def announce_calendar_connected(expert, *, account: str) -> None:
+    """Send calendar_connected; call it after the connection is stored (the view does, once
+    connect_calendar has committed). A failing receiver is logged, the connect stands."""
+    calendar_connected.send_robust(sender=None, expert=expert, account=account)

@@ -1,4 +1,4 @@
-"""Calendar sync: Graph's calendarView → BusyInterval rows, all or nothing."""
+"""Calendar sync: each blocking calendar's calendarView → BusyInterval rows, all or nothing."""
 
 import hashlib
 import logging
@@ -9,12 +9,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from okomo.intervals import Interval
+from okomo.intervals import Interval, merge
 
 from . import graph, services, transport
 from .busy import UnusableEvent, blocking_show_as, busy_intervals
 from .identity import MicrosoftUnavailable, ReconnectNeeded
-from .models import BusyInterval, CalendarConnection
+from .models import BusyInterval, Calendar, CalendarConnection
 from .signals import announce_busy_times_changed
 from .tokens import call_with_token
 from .window import sync_window
@@ -113,10 +113,11 @@ def run_sync(connection_id: int, *, now: datetime, claimed: bool = False) -> Syn
 
 
 def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncResult:
-    """Read the sync window from Microsoft and store its busy times.
+    """Read the sync window of every blocking calendar from Microsoft and store its busy times.
 
-    Nothing is written unless the whole calendar was read and understood; the stored
-    intervals then change only where they differ.
+    Nothing is written unless every calendar was read and understood; the stored intervals
+    then change only where they differ. A blocking calendar Microsoft no longer knows (404:
+    deleted in Outlook) is dropped from the list, with its busy times.
     """
     zone = connection.expert.zone
     window = sync_window(now, zone)
@@ -124,9 +125,21 @@ def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncRes
         tentative=connection.treat_tentative_as_busy,
         out_of_office=connection.treat_out_of_office_as_busy,
     )
+    gone = []
     try:
-        events = call_with_token(connection, lambda token: graph.read_calendar_view(token, window))
-        intervals = busy_intervals(events, zone=zone, window=window, blocking=blocking)
+        calendars = _blocking_calendars(connection)
+        by_calendar = {}
+        for calendar in calendars:
+            try:
+                events = _read(connection, calendar, window)
+            except graph.GraphError as exc:
+                if exc.status == 404 and calendar is not None and not calendar.is_default:
+                    gone.append(calendar)
+                    continue
+                raise
+            by_calendar[calendar.pk if calendar else None] = busy_intervals(
+                events, zone=zone, window=window, blocking=blocking
+            )
     except ReconnectNeeded as exc:
         services.mark_reconnect_needed(connection, str(exc))
         return SyncResult("reconnect_needed")
@@ -139,23 +152,86 @@ def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncRes
         logger.warning("calendar sync failed expert=%s: %s", connection.expert_id, exc)
         services.record_problem(connection, kind, str(exc))
         return SyncResult("failed")
-    added, removed = store_busy_intervals(connection, intervals, now=now)
-    outcome = "changed" if added or removed else "unchanged"
+    for calendar in gone:
+        logger.info("calendar deleted in outlook expert=%s", connection.expert_id)
+        services.forget_calendar(calendar)
+    added, removed = store_busy_intervals(connection, by_calendar, now=now)
+    outcome = "changed" if added or removed or gone else "unchanged"
+    busy = sum(len(intervals) for intervals in by_calendar.values())
     logger.info(
-        "calendar synced expert=%s outcome=%s busy=%d",
+        "calendar synced expert=%s outcome=%s calendars=%d busy=%d",
         connection.expert_id,
         outcome,
-        len(intervals),
+        len(by_calendar),
+        busy,
     )
-    return SyncResult(outcome, len(intervals), added, removed)
+    return SyncResult(outcome, busy, added, removed)
+
+
+def read_busy(connection: CalendarConnection, window: Interval) -> list[Interval]:
+    """The merged busy times of every blocking calendar within `window`, read now (for the
+    just-in-time check of a requested slot: nothing is stored, no list is read).
+
+    A calendar answering 404 is skipped (the next sync drops it). Raises ReconnectNeeded,
+    MicrosoftUnavailable, GraphError or UnusableEvent.
+    """
+    zone = connection.expert.zone
+    blocking = blocking_show_as(
+        tentative=connection.treat_tentative_as_busy,
+        out_of_office=connection.treat_out_of_office_as_busy,
+    )
+    listed = list(Calendar.objects.filter(connection=connection))
+    calendars = [c for c in listed if c.blocks] if listed else [None]
+    found = []
+    for calendar in calendars:
+        try:
+            events = _read(connection, calendar, window)
+        except graph.GraphError as exc:
+            if exc.status == 404 and calendar is not None and not calendar.is_default:
+                continue
+            raise
+        found.extend(busy_intervals(events, zone=zone, window=window, blocking=blocking))
+    return merge(found)
+
+
+def _blocking_calendars(connection):
+    """The listed calendars that block; [None] (the default calendar, as before calendars
+    were listed) when the list has never been read and cannot be read now."""
+    listed = list(Calendar.objects.filter(connection=connection))
+    if not listed:
+        try:
+            infos = call_with_token(connection, graph.list_calendars)
+        except (MicrosoftUnavailable, graph.GraphError) as exc:
+            logger.info("calendar list unavailable expert=%s: %s", connection.expert_id, exc)
+            return [None]
+        services.store_calendars(connection, infos)
+        listed = list(Calendar.objects.filter(connection=connection))
+    return [calendar for calendar in listed if calendar.blocks]
+
+
+def _read(connection, calendar, window):
+    # The default calendar is read where it always was (and where its appointments go).
+    calendar_id = None if calendar is None or calendar.is_default else calendar.graph_id
+    return call_with_token(
+        connection,
+        lambda token: graph.read_calendar_view(token, window, calendar_id=calendar_id),
+    )
 
 
 @transaction.atomic
 def store_busy_intervals(
-    connection: CalendarConnection, intervals: list[Interval], *, now: datetime
+    connection: CalendarConnection,
+    intervals: list[Interval] | dict[int | None, list[Interval]],
+    *,
+    now: datetime,
 ) -> tuple[int, int]:
-    """Make the stored intervals equal `intervals`, touching only rows that differ."""
-    fingerprint = _fingerprint(intervals)
+    """Make the stored intervals equal `intervals`, touching only rows that differ.
+
+    intervals: per calendar (its pk; None for "the default calendar, unlisted"), or a plain
+    list for None. A calendar left out keeps no intervals.
+    """
+    by_calendar = intervals if isinstance(intervals, dict) else {None: intervals}
+    fingerprint = _fingerprint(by_calendar)
     done = {
         "last_sync_at": now,
         "last_problem": "",
@@ -168,17 +244,19 @@ def store_busy_intervals(
     ).update(**done)
     if unchanged:
         return 0, 0
-    wanted = {(i.start, i.end) for i in intervals}
-    stored = dict(
-        ((start, end), pk)
-        for pk, start, end in BusyInterval.objects.filter(connection=connection).values_list(
-            "pk", "start", "end"
-        )
-    )
+    wanted = {
+        (calendar, i.start, i.end) for calendar, listed in by_calendar.items() for i in listed
+    }
+    stored = {
+        (calendar, start, end): pk
+        for pk, calendar, start, end in BusyInterval.objects.filter(
+            connection=connection
+        ).values_list("pk", "calendar", "start", "end")
+    }
     stale = [pk for key, pk in stored.items() if key not in wanted]
     fresh = [
-        BusyInterval(connection=connection, start=start, end=end)
-        for start, end in sorted(wanted - stored.keys())
+        BusyInterval(connection=connection, calendar_id=calendar, start=start, end=end)
+        for calendar, start, end in sorted(wanted - stored.keys(), key=_by_time)
     ]
     if stale:
         BusyInterval.objects.filter(pk__in=stale).delete()
@@ -190,8 +268,18 @@ def store_busy_intervals(
     return len(fresh), len(stale)
 
 
-def _fingerprint(intervals):
+def _by_time(key):
+    calendar, start, end = key
+    return start, end, calendar or 0
+
+
+def _fingerprint(by_calendar):
+    # Which calendars were read is part of it: ticking another calendar with the same busy
+    # times still changes what is stored (which calendar each block came from).
     digest = hashlib.sha256()
-    for interval in intervals:
-        digest.update(f"{interval.start.timestamp()}-{interval.end.timestamp()};".encode())
+    for calendar in sorted(by_calendar, key=lambda pk: -1 if pk is None else pk):
+        if calendar is not None:
+            digest.update(f"calendar {calendar}:".encode())
+        for interval in by_calendar[calendar]:
+            digest.update(f"{interval.start.timestamp()}-{interval.end.timestamp()};".encode())
     return digest.hexdigest()

@@ -6,6 +6,8 @@ from celery import shared_task
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from okomo import metrics
+
 from . import sync
 
 logger = logging.getLogger(__name__)
@@ -21,13 +23,13 @@ def dispatch_due_syncs_task():
 @shared_task(ignore_result=True)
 def sync_claimed_calendar_task(connection_id):
     # Gone, already syncing, or synced since the claim: run_sync returns None.
-    sync.run_sync(connection_id, now=timezone.now(), claimed=True)
+    metrics.record_sync(lambda: sync.run_sync(connection_id, now=timezone.now(), claimed=True))
 
 
 @shared_task(ignore_result=True)
 def sync_calendar_task(connection_id):
     # Gone or already syncing: run_sync returns None and there is nothing to do.
-    sync.run_sync(connection_id, now=timezone.now())
+    metrics.record_sync(lambda: sync.run_sync(connection_id, now=timezone.now()))
 
 
 def queue_sync(connection_id):

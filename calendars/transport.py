@@ -7,6 +7,8 @@ from contextlib import contextmanager
 import requests
 from django.conf import settings
 
+from okomo import metrics
+
 _local = threading.local()
 
 
@@ -31,7 +33,13 @@ class MicrosoftSession(requests.Session):
                 raise requests.Timeout("the deadline for talking to Microsoft has passed")
             connect, read = min(connect, left), min(read, left)
         kwargs["timeout"] = (connect, read)
-        return super().request(method, url, **kwargs)
+        try:
+            response = super().request(method, url, **kwargs)
+        except requests.RequestException:
+            metrics.count_microsoft_request(url, None)
+            raise
+        metrics.count_microsoft_request(url, response.status_code)
+        return response
 
 
 @contextmanager

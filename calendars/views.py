@@ -1,19 +1,20 @@
 import logging
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bookings.expert_views import availability_context
-from bookings.services import write_upcoming_to_outlook
-
-from . import graph, identity, services, sync, tasks
-from .forms import SyncPreferencesForm
+from . import graph, identity, services, sign_in_answers, sync, sync_status, tasks
 from .models import CalendarConnection
+from .signals import announce_calendar_connected
 from .transport import deadline
 
 logger = logging.getLogger(__name__)
@@ -26,21 +27,32 @@ PROBLEM_SESSION_KEY = "microsoft_connect_problem"
 
 
 @login_required
-def settings_page(request, availability=None, status=200):
-    """Manage availabilities & calendars (the availability forms come from bookings)."""
-    connection = CalendarConnection.objects.for_expert(request.user).first()
+@require_GET
+def settings_page(request):
+    """The "Sync calendar" tab of the expert's settings."""
+    connection = (
+        CalendarConnection.objects.for_expert(request.user).select_related("expert").first()
+    )
     return render(
         request,
         "calendars/settings.html",
         {
-            "availability": availability or availability_context(request.user),
             "connection": connection,
-            "busy_count": connection.busy_intervals.count() if connection else 0,
-            "preferences_form": SyncPreferencesForm(instance=connection) if connection else None,
+            "status": sync_status.status(connection) if connection else None,
             "problem": request.session.pop(PROBLEM_SESSION_KEY, None),
         },
-        status=status,
     )
+
+
+@login_required
+@require_GET
+@never_cache
+def status_json(request, uuid):
+    """The tab's sync facts, polled by static/js/sync_status.js while a sync is on its way."""
+    connection = get_object_or_404(
+        CalendarConnection.objects.for_expert(request.user).select_related("expert"), uuid=uuid
+    )
+    return JsonResponse(sync_status.status(connection))
 
 
 @login_required
@@ -59,14 +71,48 @@ def connect(request):
     return redirect(flow["auth_uri"])
 
 
+@csrf_exempt  # Microsoft's page posts here, cross-site; MSAL checks state, nonce and PKCE.
+@require_http_methods(["GET", "POST"])
+def microsoft_callback(request):
+    """Microsoft's answer arrives here: POSTed (form_post), without the session cookie.
+
+    The answer is parked for a minute and the browser sent on to `finish_sign_in`, which runs
+    with the expert's session (see calendars/sign_in_answers.py). A GET carries no usable
+    answer (Microsoft never sends one with form_post): an error in it is still explained, a
+    code in it is never redeemed.
+    """
+    finish = reverse("calendars:finish_sign_in")
+    if request.method == "GET":
+        if "error" in request.GET:
+            return redirect(f"{finish}?{urlencode({'problem': 'cancelled'})}")
+        return redirect(f"{finish}?{urlencode({'problem': 'expired'})}")
+    answer = sign_in_answers.answer_fields(request.POST)
+    if answer is None:
+        return _see_other(f"{finish}?{urlencode({'problem': 'expired'})}")
+    try:
+        handle = sign_in_answers.park(answer)
+    except sign_in_answers.CacheUnavailable:
+        return _see_other(f"{finish}?{urlencode({'problem': 'unavailable'})}")
+    return _see_other(f"{finish}?{urlencode({'answer': handle})}")
+
+
 @login_required
 @require_GET
 @deadline(MICROSOFT_DEADLINE, person_waits=True)
-def microsoft_callback(request):
-    """Microsoft sends the expert back here with a code (or an error)."""
+def finish_sign_in(request):
+    """Redeem the parked answer against the flow in this expert's session (once)."""
     flow = request.session.pop(FLOW_SESSION_KEY, None)
+    early = request.GET.get("problem")
+    if early in ("cancelled", "expired", "unavailable"):
+        _problem(request, early)
+        return redirect("calendars:settings")
     try:
-        sign_in = identity.finish_sign_in(flow, request.GET.dict())
+        answer = sign_in_answers.take(request.GET.get("answer", ""))
+    except sign_in_answers.CacheUnavailable:
+        _problem(request, "unavailable")
+        return redirect("calendars:settings")
+    try:
+        sign_in = identity.finish_sign_in(flow, answer or {})
         me = graph.get_me(sign_in.access_token)
         meeting_providers = _meeting_providers(sign_in.access_token)
     except identity.SignInCancelled:
@@ -89,9 +135,7 @@ def microsoft_callback(request):
             _problem(request, "account_in_use")
             return redirect("calendars:settings")
         tasks.queue_sync(connection.pk)
-        write_upcoming_to_outlook(
-            request.user, account=connection.home_account_id, now=timezone.now()
-        )
+        announce_calendar_connected(request.user, account=connection.home_account_id)
         messages.success(
             request,
             _("Your calendar is connected: %(account)s (%(kind)s).")
@@ -153,23 +197,15 @@ def sync_now(request, uuid):
 
 
 @login_required
-@require_POST
-def preferences(request, uuid):
-    connection = get_object_or_404(CalendarConnection.objects.for_expert(request.user), uuid=uuid)
-    form = SyncPreferencesForm(request.POST, instance=connection)
-    if form.is_valid():
-        form.save()
-        tasks.queue_sync(connection.pk)
-        messages.success(request, _("Saved. Your busy times are being synchronised again."))
-    return redirect("calendars:settings")
-
-
-@login_required
 @require_GET
 def stored_intervals(request):
     """What we store: exactly the busy intervals kept for the expert's calendar."""
     connection = CalendarConnection.objects.for_expert(request.user).first()
-    intervals = connection.busy_intervals.order_by("start") if connection else []
+    intervals = (
+        connection.busy_intervals.select_related("calendar").order_by("start", "calendar__name")
+        if connection
+        else []
+    )
     return render(
         request, "calendars/stored.html", {"connection": connection, "intervals": intervals}
     )
@@ -199,6 +235,13 @@ def _problem(request, kind):
             _absolute(request, "calendars:admin_consent_done")
         )
     request.session[PROBLEM_SESSION_KEY] = problem
+
+
+def _see_other(url):
+    """303: the browser follows a POST's answer with a GET (which carries the session)."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
 
 
 def _absolute(request, name):

@@ -23,6 +23,43 @@ class TimeZoneField(forms.ChoiceField):
         return value in time_zones.known()
 
 
+class ZonePickerSelect(forms.Select):
+    """The canonical zones with what static/js/zone_picker.js searches (country, other names)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        found = self._details.get(value)
+        if found:
+            option["attrs"].update({"data-country": found[0], "data-search": found[1]})
+        return option
+
+    def get_context(self, name, value, attrs):
+        self._details = {row[0]: (row[2], row[3]) for row in time_zones.options()}
+        return super().get_context(name, value, attrs)
+
+
+class ProfileTimeZoneField(forms.ChoiceField):
+    """The expert's own zone: one of the offered (canonical) zones. An alias an old client sends
+    ("US/Eastern") is stored as the zone it stands for; anything else is refused."""
+
+    widget = ZonePickerSelect
+    default_error_messages = {
+        "required": _("Please choose your time zone."),
+        "invalid_choice": _("Please choose a time zone from the list, for example your city."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", time_zone_choices)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return time_zones.aliases().get(value, value)
+
+    def valid_value(self, value):
+        return value in time_zones.canonical()
+
+
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True})
@@ -30,7 +67,10 @@ class SignInForm(AuthenticationForm):
 
 
 class ProfileForm(forms.ModelForm):
-    time_zone = TimeZoneField(label=_("Time zone"))
+    time_zone = ProfileTimeZoneField(
+        label=_("Time zone"),
+        help_text=_("Your weekly hours and every time on your pages are in this zone."),
+    )
     # A plain FileField: photos.to_jpeg() reads it once with Pillow and says what is wrong.
     photo = forms.FileField(
         label=_("Photo"),
@@ -76,3 +116,17 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "introduction", "time_zone", "language", "slug"]
         widgets = {"introduction": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {"slug": _("Letters, digits and hyphens, e.g. “jana-berger”.")}
+        error_messages = {
+            "display_name": {"required": _("Please enter the name your customers will see.")},
+            "slug": {
+                "invalid": _("Please use only letters, digits, hyphens and underscores."),
+                "unique": _("This booking link name is already taken. Please choose another."),
+            },
+            "introduction": {
+                "max_length": _(
+                    "Please keep the introduction to %(limit_value)d characters "
+                    "(it has %(show_value)d)."
+                )
+            },
+        }

@@ -160,13 +160,21 @@ def _abbreviations(zone: str, when: datetime) -> str:
     return " ".join(found).lower()
 
 
+def city(zone_name: str, language: str | None = None) -> str:
+    """ "New York" in the active language, for any known zone (aliases included)."""
+    zone = aliases().get(zone_name, zone_name)
+    if zone not in canonical():
+        return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+    return _names(_locale(language).language)[zone]["city"]
+
+
 def label(zone_name: str, language: str | None = None, when: datetime | None = None) -> str:
     """ "New York (UTC−5)" in the active language, for any known zone (aliases included)."""
     zone = aliases().get(zone_name, zone_name)
     if zone not in canonical():
         return zone_name.replace("_", " ")
-    city = _names(_locale(language).language)[zone]["city"]
-    return city if zone == "UTC" else f"{city} ({offset_text(zone, when)})"
+    name = city(zone, language)
+    return name if zone == "UTC" else f"{name} ({offset_text(zone, when)})"
 
 
 @lru_cache(maxsize=8)

@@ -6,23 +6,41 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import i18n
 from django.views.decorators.http import require_GET
 
 from bookings import slot_cache
 from okomo import errors
 
 from .forms import ProfileForm, SignInForm
-from .models import ExpertPhoto
+from .models import ExpertPhoto, User
 from .photos import photo_url_of
 
 
 def _remember_language(response, language):
     translation.activate(language)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+    return response
+
+
+def set_language(request):
+    """Django's set_language (cookie, then back to `next`); a signed-in expert's choice is also
+    kept in the profile, so the next sign-in opens in it. Customers keep the cookie only."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in User.Language.values
+        and language != request.user.language
+    ):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
     return response
 
 
@@ -60,20 +78,34 @@ def sign_in_locked_out(request, original_response=None, credentials=None):
     return render(request, "experts/sign_in.html", context, status=429)
 
 
+def _booking_url(request, slug):
+    """The absolute address of a booking page ("https://…/book/jana/")."""
+    return request.build_absolute_uri(reverse("bookings:page", args=[slug]))
+
+
 @login_required
 def profile(request):
-    # Before binding: the form writes the typed (maybe invalid) slug into request.user.
-    photo_url = photo_url_of(request.user)
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():  # the profile and its photo together
-            form.save()
-        slot_cache.changed(request.user.pk)  # the time zone places the weekly hours
-        response = redirect("experts:profile")
-        _remember_language(response, request.user.language)
-        messages.success(request, _("Your profile was saved."))
-        return response
-    return render(request, "experts/profile.html", {"form": form, "photo_url": photo_url})
+    # Before binding: the form writes the typed (maybe invalid) values into request.user.
+    saved = request.user
+    context = {
+        "photo_url": photo_url_of(saved),
+        "booking_url": _booking_url(request, saved.slug) if saved.slug else "",
+        # What a typed name becomes, for static/js/profile.js: "https://…/book/" + name + "/".
+        "booking_url_prefix": _booking_url(request, "name").removesuffix("name/"),
+    }
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=saved)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():  # the profile and its photo together
+                form.save()
+            slot_cache.changed(request.user.pk)  # the time zone places the weekly hours
+            response = redirect("experts:profile")
+            _remember_language(response, request.user.language)
+            messages.success(request, _("Your profile was saved."))
+            return response
+        messages.error(request, _("Your profile was not saved: please correct the marked fields."))
+        return render(request, "experts/profile.html", {**context, "form": form}, status=400)
+    return render(request, "experts/profile.html", {**context, "form": form})
 
 
 @require_GET

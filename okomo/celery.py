@@ -1,9 +1,23 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okomo.settings")
 
 app = Celery("okomo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The heartbeat lives outside the apps autodiscover_tasks() searches.
+app.conf.imports = ("okomo.heartbeat",)
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs):
+    """Worker and beat log through settings.LOGGING (JSON in production), not Celery's own
+    handlers; `--loglevel` is then ignored in favour of LOG_LEVEL."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

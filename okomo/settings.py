@@ -27,7 +27,25 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY):
     )
 SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+# The public origin(s) (https://okomo.example.com); forms posted from elsewhere are refused.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS only, by default whenever DJANGO_DEBUG=0: `manage.py check --deploy` passes with the
+# variables of deploy/okomo.env.example. The tests and benchmarks talk plain HTTP to loopback
+# and switch these off (okomo/local_keys.py).
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe over plain HTTP; a redirect would count as a failed probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# A year: browsers remember to use HTTPS only. The header counts only when received over
+# HTTPS, so it cannot lock anyone out of a site that does not serve HTTPS yet.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 86400)
+# Off unless said: every subdomain must serve HTTPS before these are switched on.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# Only behind a proxy that sets X-Forwarded-Proto itself and overwrites what the client sent;
+# otherwise any client could claim HTTPS.
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,10 +59,18 @@ INSTALLED_APPS = [
     "calendars",
     "bookings",
     "axes",
+    "django_htmx",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of a request carries its id (okomo/log_context.py).
+    "okomo.log_context.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the HTTPS redirect, before sessions and the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header (okomo/csp.py).
+    "okomo.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx: a form saved in place gets its fragment back instead of a redirect.
+    "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -110,7 +138,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "calendars:settings"
+LOGIN_REDIRECT_URL = "settings"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
@@ -122,10 +150,45 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where `manage.py collectstatic` puts the files WhiteNoise serves in production.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static")
+# Production serves collectstatic's compressed copies with content hashes in their names,
+# which WhiteNoise sends with a ten-year Cache-Control (a changed file gets a new name).
+# Development and the tests serve static/ as it is, without collectstatic.
+STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if not STATIC_MANIFEST:
+    # Nothing collected: WhiteNoise looks files up in static/ on each request.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
+
+# Scripts, styles and images from this site only, no inline script or style attribute, no
+# framing. Forms post here, except that the "Connect" form is answered with a redirect to
+# Microsoft's sign-in page, which Chromium checks against form-action too: okomo/csp.py adds
+# the origins of MICROSOFT_AUTHORITY and MICROSOFT_SIGN_IN_ORIGINS on each request.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+# Session and CSRF cookies only over HTTPS; on by default whenever DJANGO_DEBUG=0.
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # A branded, translated "this form has expired" instead of Django's English CSRF page.
 CSRF_FAILURE_VIEW = "okomo.errors.csrf_failure"
@@ -248,7 +311,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.tasks.expire_requests_task",
         "schedule": 300.0,
     },
+    # Proof for /readyz that beat runs and a worker takes its tasks (okomo/heartbeat.py).
+    "beat-heartbeat": {
+        "task": "okomo.heartbeat.beat_heartbeat_task",
+        "schedule": 30.0,
+    },
 }
+# /readyz fails when the last heartbeat (every 30 s) is older than this many seconds: ten
+# missed beats, so a worker busy for a few minutes does not count as an outage.
+BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=5 * 60)
 
 # Microsoft identity platform and Graph. Pointing the app at real Microsoft or at the
 # simulator differs only in these values.
@@ -257,6 +328,13 @@ MICROSOFT_CLIENT_SECRET = env("MICROSOFT_CLIENT_SECRET", default="")
 MICROSOFT_AUTHORITY = env(
     "MICROSOFT_AUTHORITY", default="https://login.microsoftonline.com/common"
 ).rstrip("/")
+# Origins of the sign-in page besides MICROSOFT_AUTHORITY's, allowed as the "Connect"
+# form's redirect target (form-action). Real Microsoft needs none; the simulator serves its
+# sign-in pages on another port.
+MICROSOFT_SIGN_IN_ORIGINS = env.list("MICROSOFT_SIGN_IN_ORIGINS", default=[])
+
+# Prometheus' bearer token for /metrics (okomo/metrics.py); empty: /metrics is 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 MICROSOFT_GRAPH_URL = env("MICROSOFT_GRAPH_URL", default="https://graph.microsoft.com/v1.0").rstrip(
     "/"
 )
@@ -284,17 +362,46 @@ for _key in TOKEN_ENCRYPTION_KEY:
             "bytes, as Fernet.generate_key() makes them)."
         ) from None
 
+# One JSON line per record in production (DJANGO_DEBUG=0), plain text for `make run`; either
+# way with the request id, and the signed-in expert's id, of the request that logged it
+# (okomo/log_context.py). Fields a caller passes with extra= (booking_id, graph_status,
+# duration_ms) become JSON fields. The Celery worker and beat log through this too
+# (okomo/celery.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "okomo.log_context.RequestContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request"],
+        }
+    },
+    # Everything reaches the root's one handler: one line per record, and pytest's caplog
+    # (which listens at the root) sees the app's records.
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "calendars": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-        "bookings": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-        "outbox": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-        # Django logs failed requests (5xx, with the traceback) to the console only with
-        # DEBUG on; this keeps an outage's cause in production logs too. Not propagated, so
-        # DEBUG does not print it twice (no ADMINS, so mail_admins had nothing to send).
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "okomo": {"level": LOG_LEVEL},
+        "experts": {"level": LOG_LEVEL},
+        "calendars": {"level": LOG_LEVEL},
+        "bookings": {"level": LOG_LEVEL},
+        "outbox": {"level": LOG_LEVEL},
+        "celery": {"level": LOG_LEVEL},
+        # Django's own default prints through a console handler with DEBUG on only; this
+        # replaces it, so failed requests (5xx, with the traceback) and security warnings
+        # (a disallowed host) reach production logs too, once.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"level": "ERROR"},
     },
 }

@@ -6,16 +6,24 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from experts import views as expert_views
+from okomo import health, metrics
 
 urlpatterns = [
     path("", expert_views.home, name="home"),
     path("sign-in/", expert_views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, also saving a signed-in expert's choice to the profile.
+    path("i18n/setlang/", expert_views.set_language, name="set_language"),
+    # The settings area opens on its first tab.
+    path("settings/", RedirectView.as_view(pattern_name="bookings:availability"), name="settings"),
     path("", include("experts.urls")),
     path("", include("calendars.urls")),
     path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
+    # Probes (okomo/health.py); no trailing slash, as load balancers are usually told.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),  # Prometheus; docs/deploy.md
     # Browsers ask for /favicon.ico whatever the page links; not permanent, as the static URL
     # may change. Lazy: the static URL is read from settings on the first request.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),

@@ -1,14 +1,51 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from okomo.admin_times import StaffTimesMixin, time_column, time_field
 
 from .models import Effect
 
 
 @admin.register(Effect)
-class EffectAdmin(admin.ModelAdmin):
-    list_display = ["kind", "subject_id", "status", "attempts", "next_attempt_at", "last_error"]
+class EffectAdmin(StaffTimesMixin, admin.ModelAdmin):
+    """Read-only: effects are recorded by the services and carried out by the workers."""
+
     list_filter = ["status", "kind"]
     search_fields = ["subject_id", "last_error"]
-    readonly_fields = [f.name for f in Effect._meta.fields]
+    show_full_result_count = False
+    fields = [
+        "kind",
+        "subject_id",
+        "status",
+        "attempts",
+        "created_at_shown",
+        "next_attempt_at_shown",
+        "done_at_shown",
+        "last_error",
+        "args",
+        "uuid",
+    ]
+    readonly_fields = fields
+    created_at_shown = time_field("created_at", gettext_lazy("created"))
+    next_attempt_at_shown = time_field("next_attempt_at", gettext_lazy("next attempt"))
+    done_at_shown = time_field("done_at", gettext_lazy("done"))
+
+    def get_list_display(self, request):
+        return [
+            "kind",
+            "subject_id",
+            "status",
+            "attempts",
+            time_column("next_attempt_at", _("Next attempt")),
+            "last_error",
+        ]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

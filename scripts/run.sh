@@ -14,6 +14,8 @@ export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 export MICROSOFT_CLIENT_ID=okomo-local-client
 export MICROSOFT_CLIENT_SECRET=okomo-local-secret
 export MICROSOFT_AUTHORITY="https://127.0.0.1:${SIM_HTTPS_PORT}/common"
+# The simulator's sign-in pages, on its plain-HTTP port: allowed by the Content-Security-Policy.
+export MICROSOFT_SIGN_IN_ORIGINS="http://127.0.0.1:${SIM_HTTP_PORT}"
 export MICROSOFT_GRAPH_URL="https://127.0.0.1:${SIM_HTTPS_PORT}/v1.0"
 export MICROSOFT_CA_BUNDLE="$PWD/var/simulator/ca.pem"
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}

@@ -46,11 +46,28 @@ class SimulatorClient:
     def expire_access_tokens(self, username):
         return self._call("POST", f"/users/{username}/expire-access-tokens")
 
-    def add_events(self, username, events):
-        return self._call("POST", f"/users/{username}/events", json={"events": events})["ids"]
+    def add_events(self, username, events, calendar=None):
+        """Add events to the default calendar, or to the calendar with id `calendar`."""
+        body = {"events": events, **({"calendar": calendar} if calendar else {})}
+        return self._call("POST", f"/users/{username}/events", json=body)["ids"]
 
-    def events(self, username):
-        return self._call("GET", f"/users/{username}/events")["events"]
+    def events(self, username, calendar=None):
+        """Every event of the mailbox (each with its "calendar_id"), or of one calendar."""
+        found = self._call("GET", f"/users/{username}/events")["events"]
+        return [e for e in found if calendar is None or e["calendar_id"] == calendar]
+
+    def add_calendar(self, username, name, *, can_edit=True, owner=None):
+        """Make a calendar in the mailbox besides the default one; returns its id."""
+        spec = {"name": name, "can_edit": can_edit, **({"owner": owner} if owner else {})}
+        body = {"add_calendar": spec, "events": []}
+        return self._call("POST", f"/users/{username}/events", json=body)["calendar_id"]
+
+    def calendars(self, username):
+        return self._call("GET", f"/users/{username}/events")["calendars"]
+
+    def delete_calendar(self, username, calendar_id):
+        """Delete a calendar with its events, as the person can in Outlook."""
+        return self._call("DELETE", f"/users/{username}/events", params={"calendar": calendar_id})
 
     def clear_events(self, username):
         return self._call("DELETE", f"/users/{username}/events")
@@ -90,6 +107,34 @@ class SimulatorClient:
                 f"sign-in did not redirect back: {final.status_code} {final.text[:300]}"
             )
         return final.headers["Location"]
+
+    def sign_in_answer(self, auth_uri, persona, decision="accept"):
+        """Walk Microsoft's pages from `auth_uri` (response_mode=form_post); return the form
+        its last page would post to the app, as (action URL, fields)."""
+        browser = requests.Session()
+        browser.trust_env = False
+        page = browser.get(auth_uri, allow_redirects=False, timeout=30)
+        if 'name="persona"' in page.text:
+            page = self._submit(browser, page, {"persona": persona})
+        final = self._submit(browser, page, {"decision": decision})
+        return self.form_post_answer(final)
+
+    @staticmethod
+    def form_post_answer(page):
+        """(action, fields) of Microsoft's self-submitting form_post page."""
+        form = re.search(r'<form method="post" name="hiddenform" action="([^"]+)">', page.text)
+        if page.status_code != 200 or not form:
+            raise AssertionError(
+                f"no form_post answer: {page.status_code} {page.headers.get('Location')} "
+                f"{page.text[:300]}"
+            )
+        fields = {
+            unescape(name): unescape(value)
+            for name, value in re.findall(
+                r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text
+            )
+        }
+        return unescape(form.group(1)), fields
 
     def approve_tenant_as_admin(self, admin_consent_url, admin_username, decision="accept"):
         browser = requests.Session()

@@ -99,26 +99,77 @@ def expire_access_tokens(ctx, request, username):
 
 
 def mailbox(ctx, request, username):
+    """A mailbox's events and calendars.
+
+    POST {"events": [...]}: add events to the default calendar; with "calendar": an id, to
+    that calendar; with "add_calendar": {"name", "can_edit", "owner": {"name", "address"}},
+    to a calendar made first (its id comes back as "calendar_id").
+    GET: every event (with its "calendar_id") and the calendars.
+    DELETE: every event; with ?calendar=id that calendar and its events, as when it is
+    deleted in Outlook.
+    """
     state = ctx.state
     persona = state.personas.get(username)
     if persona is None:
         return json_response({"error": f"no persona {username}"}, status=404)
     if request.method == "DELETE":
-        with state.lock:
-            state.events[username] = {}
-        return json_response({"ok": True})
+        return _delete(state, persona, request.args.get("calendar"))
     if request.method == "GET":
         with state.lock:
             stored = list(state.mailbox(username).values())
-        return json_response({"events": [_raw(e) for e in stored]})
-    return _add(ctx, persona, _body(request).get("events", []))
+            listed = persona.all_calendars()
+        found = [dict(_raw(e), calendar_id=e["calendar_id"] or persona.calendar_id) for e in stored]
+        return json_response({"events": found, "calendars": listed})
+    data = _body(request)
+    calendar_id = data.get("calendar")
+    if isinstance(data.get("add_calendar"), dict):
+        calendar_id = _add_calendar(state, persona, data["add_calendar"])
+    elif calendar_id is not None and persona.calendar(calendar_id) is None:
+        return json_response({"error": f"no calendar {calendar_id}"}, status=404)
+    answer = _add(ctx, persona, data.get("events", []), calendar_id=calendar_id)
+    if calendar_id is not None and answer.status_code == 201:
+        body = json.loads(answer.get_data())
+        answer = json_response({**body, "calendar_id": calendar_id}, status=201)
+    return answer
+
+
+def _add_calendar(state, persona, spec):
+    with state.lock:
+        calendar = {
+            "id": persona.new_calendar_id(state.new_id(size=9)),
+            "name": str(spec.get("name") or "Calendar"),
+            "can_edit": bool(spec.get("can_edit", True)),
+            "owner": spec.get("owner")
+            or {"name": persona.display_name, "address": persona.mail or persona.username},
+        }
+        persona.calendars.append(calendar)
+    return calendar["id"]
+
+
+def _delete(state, persona, calendar_id):
+    with state.lock:
+        box = state.mailbox(persona.username)
+        if calendar_id is None:
+            box.clear()
+            return json_response({"ok": True})
+        if calendar_id == persona.calendar_id or persona.calendar(calendar_id) is None:
+            return json_response({"error": f"no removable calendar {calendar_id}"}, status=404)
+        persona.calendars[:] = [c for c in persona.calendars if c["id"] != calendar_id]
+        for event_id in [i for i, e in box.items() if e["calendar_id"] == calendar_id]:
+            del box[event_id]
+    return json_response({"ok": True})
 
 
 def seed_demo(ctx, request, username):
     persona = ctx.state.personas.get(username)
     if persona is None:
         return json_response({"error": f"no persona {username}"}, status=404)
-    return _add(ctx, persona, demo.demo_events(datetime.now(UTC).date()))
+    payloads = [
+        p
+        for p in demo.demo_events(datetime.now(UTC).date())
+        if persona.calendar(p.get("simCalendarId")) is not None
+    ]
+    return _add(ctx, persona, payloads)
 
 
 def bulk(ctx, request, username):
@@ -159,9 +210,11 @@ def bulk(ctx, request, username):
     return _add(ctx, persona, generated)
 
 
-def _add(ctx, persona, payloads):
+def _add(ctx, persona, payloads, calendar_id=None):
     state = ctx.state
     created = []
+    if calendar_id is not None:
+        payloads = [{**p, "simCalendarId": calendar_id} for p in payloads]
     try:
         built = [
             events.build_event(p, mailbox_zone=persona.time_zone, now=state.now()) for p in payloads

@@ -1,8 +1,19 @@
-"""A believable three months for the demo mailbox, relative to today."""
+"""A believable three months for the demo mailbox, relative to today: the work calendar,
+a private calendar of its own, and a read-only holiday calendar."""
 
 from datetime import date, timedelta
 
+from .personas import DEMO_HOLIDAY_CALENDAR, DEMO_PRIVATE_CALENDAR
+
 ZONE = "Europe/Berlin"
+# Nationwide public holidays in Germany with a fixed date (month, day).
+HOLIDAYS = {
+    (1, 1): "New Year's Day",
+    (5, 1): "Labour Day",
+    (10, 3): "Day of German Unity",
+    (12, 25): "Christmas Day",
+    (12, 26): "Second Day of Christmas",
+}
 
 
 def _at(day, hour, minute=0):
@@ -23,6 +34,41 @@ def _event(subject, day, start, end, show_as="busy", **extra):
 
 
 def demo_events(today: date):
+    return [*work_events(today), *private_events(today), *holiday_events(today)]
+
+
+def private_events(today: date):
+    """Kept in the calendar "Private": they block only once the expert ticks it."""
+    return [
+        {**_event("Physiotherapy", today + timedelta(days=2), (10, 0), (11, 0)), **PRIVATE},
+        {**_event("Parents' evening", today + timedelta(days=9), (15, 30), (17, 0)), **PRIVATE},
+        {**_event("Car service", today + timedelta(days=16), (8, 30), (10, 0)), **PRIVATE},
+    ]
+
+
+PRIVATE = {"simCalendarId": DEMO_PRIVATE_CALENDAR, "attendees": [], "location": {}}
+
+
+def holiday_events(today: date):
+    """All-day holidays in the read-only calendar "Holidays in Germany", for about 100 days."""
+    found = []
+    for offset in range(100):
+        day = today + timedelta(days=offset)
+        name = HOLIDAYS.get((day.month, day.day))
+        if name:
+            found.append(
+                {
+                    # Busy rather than Outlook's usual "free": ticking the calendar shows.
+                    **_event(name, day, (0, 0), (0, 0), isAllDay=True),
+                    "end": _at(day + timedelta(days=1), 0),
+                    "simCalendarId": DEMO_HOLIDAY_CALENDAR,
+                    "attendees": [],
+                }
+            )
+    return found
+
+
+def work_events(today: date):
     monday = today - timedelta(days=today.weekday())
     thursday = monday + timedelta(days=3)
     team = _event(

@@ -68,7 +68,15 @@ def build_event(payload, *, mailbox_zone, now):
     }
     if payload.get("transactionId"):
         event["transactionId"] = payload["transactionId"]
+    # Which calendar of the mailbox holds it: the simulator's own key (the control API and the
+    # demo set it; Graph takes the calendar from the URL). None: the default calendar.
+    event["calendar_id"] = payload.get("simCalendarId")
     return event
+
+
+def in_calendar(event, calendar_id, default_id):
+    """Whether the stored event lives in the calendar `calendar_id`."""
+    return (event.get("calendar_id") or default_id) == calendar_id
 
 
 def _attendee(value):

@@ -1,4 +1,4 @@
-"""Microsoft Graph v1.0: /me, calendars, calendarView, events."""
+"""Microsoft Graph v1.0: /me, a mailbox's calendars, calendarView, events."""
 
 import json
 import re
@@ -88,46 +88,98 @@ def me(ctx, request):
     return json_response(full)
 
 
+# What Graph's calendar resource offers to $select (v1.0).
+CALENDAR_FIELDS = {
+    "id",
+    "name",
+    "color",
+    "hexColor",
+    "isDefaultCalendar",
+    "changeKey",
+    "canShare",
+    "canViewPrivateItems",
+    "canEdit",
+    "allowedOnlineMeetingProviders",
+    "defaultOnlineMeetingProvider",
+    "isTallyingResponses",
+    "isRemovable",
+    "owner",
+}
+
+
 def calendars(ctx, request):
     persona, error = authenticate(ctx, request, READ_SCOPES)
     if error:
         return error
-    return json_response({"value": [_calendar(persona)]})
+    select = _select(request)
+    unknown = sorted((select or set()) - CALENDAR_FIELDS)
+    if unknown:
+        return graph_error(
+            400,
+            "BadRequest",
+            f"Could not find a property named '{unknown[0]}' on type 'microsoft.graph.calendar'.",
+        )
+    with ctx.state.lock:
+        listed = persona.all_calendars()
+    everything = [_calendar(persona, c) for c in listed]
+    page_size = _page_size(request.args, _prefer(request))
+    skip = int(request.args.get("$skip", "0") or 0)
+    page = everything[skip : skip + page_size]
+    if select:
+        page = [{k: v for k, v in item.items() if k in select or k == "id"} for item in page]
+    body = {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/calendars",
+        "value": page,
+    }
+    if skip + page_size < len(everything):
+        query = {k: v for k, v in request.args.items() if k != "$skip"}
+        query["$skip"] = str(skip + page_size)
+        body["@odata.nextLink"] = (
+            f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query, safe='$:,')}"
+        )
+    return json_response(body)
 
 
 def default_calendar(ctx, request):
     persona, error = authenticate(ctx, request, READ_SCOPES)
     if error:
         return error
-    return json_response(_calendar(persona))
+    return json_response(_calendar(persona, persona.default_calendar()))
 
 
-def _calendar(persona):
+def _calendar(persona, calendar):
     provider = "teamsForBusiness" if persona.kind == "work" else "skypeForConsumer"
+    is_default = calendar["id"] == persona.calendar_id
     return {
-        "id": persona.calendar_id,
-        "name": "Calendar",
+        "id": calendar["id"],
+        "name": calendar["name"],
         "color": "auto",
         "hexColor": "",
-        "isDefaultCalendar": True,
+        "isDefaultCalendar": is_default,
         "changeKey": "fJKVL07sbkmIfHqjbDnRgQAAAAACGA==",
-        "canShare": True,
+        "canShare": calendar["can_edit"],
         "canViewPrivateItems": True,
-        "canEdit": True,
-        "allowedOnlineMeetingProviders": [provider],
-        "defaultOnlineMeetingProvider": provider,
-        "owner": {"name": persona.display_name, "address": persona.mail or persona.username},
+        "canEdit": calendar["can_edit"],
+        "allowedOnlineMeetingProviders": [provider] if calendar["can_edit"] else [],
+        "defaultOnlineMeetingProvider": provider if calendar["can_edit"] else "unknown",
+        "isTallyingResponses": True,
+        "isRemovable": not is_default,
+        "owner": calendar["owner"],
     }
+
+
+def _not_found():
+    return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
 
 
 def calendar_view(ctx, request, calendar_id=None):
     persona, error = authenticate(ctx, request, READ_SCOPES)
     if error:
         return error
-    if calendar_id and calendar_id != persona.calendar_id:
-        return graph_error(
-            404, "ErrorItemNotFound", "The specified object was not found in the store."
-        )
+    with ctx.state.lock:
+        calendar = persona.calendar(calendar_id)
+    if calendar is None:
+        return _not_found()
     args = request.args
     if not args.get("startDateTime") or not args.get("endDateTime"):
         return graph_error(
@@ -162,7 +214,11 @@ def calendar_view(ctx, request, calendar_id=None):
     page_size = _page_size(args, prefer)
     skip = int(args.get("$skip", "0") or 0)
     with ctx.state.lock:
-        stored = list(ctx.state.mailbox(persona.username).values())
+        stored = [
+            event
+            for event in ctx.state.mailbox(persona.username).values()
+            if events.in_calendar(event, calendar["id"], persona.calendar_id)
+        ]
     found = []
     for event in stored:
         found.extend(events.instances(event, start, end, persona.time_zone))
@@ -213,16 +269,30 @@ def create_event(ctx, request, calendar_id=None):
     except ValueError:
         return graph_error(400, "ErrorInvalidRequest", "Cannot read the request body.")
     state = ctx.state
-    key = (persona.username, payload.get("transactionId"))
     with state.lock:
-        existing = state.transactions.get(key) if key[1] else None
+        calendar = persona.calendar(calendar_id)
+        if calendar is None:
+            return _not_found()
+        if not calendar["can_edit"]:
+            return graph_error(
+                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
+        # Taken as holding per calendar (the stricter reading): a repeated POST finds the first
+        # event only in the calendar the first one went to.
+        key = (persona.username, calendar["id"], payload.get("transactionId"))
+        existing = state.transactions.get(key) if key[2] else None
         if existing and existing in state.mailbox(persona.username):
             # A repeated POST with the same transactionId creates nothing (201, the same event).
             return _event_response(state.mailbox(persona.username)[existing], persona, request, 201)
         try:
-            event = events.build_event(payload, mailbox_zone=persona.time_zone, now=state.now())
+            event = events.build_event(
+                {k: v for k, v in payload.items() if k != "simCalendarId"},
+                mailbox_zone=persona.time_zone,
+                now=state.now(),
+            )
         except events.InvalidEvent as exc:
             return graph_error(400, "ErrorInvalidRequest", str(exc))
+        event["calendar_id"] = calendar["id"]
         _attach_online_meeting(event, persona)
         state.mailbox(persona.username)[event["id"]] = event
         if key[1]:
@@ -255,7 +325,8 @@ def event_item(ctx, request, event_id):
                 )
             except (ValueError, events.InvalidEvent) as exc:
                 return graph_error(400, "ErrorInvalidRequest", str(exc))
-            for field in ("id", "iCalUId", "createdDateTime", "transactionId", "onlineMeeting"):
+            kept = ("id", "iCalUId", "createdDateTime", "transactionId", "onlineMeeting")
+            for field in (*kept, "calendar_id"):
                 if field in event:
                     updated[field] = event[field]
             if updated["isOnlineMeeting"] and not updated.get("onlineMeeting"):
@@ -308,7 +379,8 @@ def _attach_online_meeting(event, persona):
     if not event["isOnlineMeeting"]:
         event["onlineMeetingProvider"] = "unknown"
         return
-    if event["onlineMeetingProvider"] not in _calendar(persona)["allowedOnlineMeetingProviders"]:
+    allowed = _calendar(persona, persona.default_calendar())["allowedOnlineMeetingProviders"]
+    if event["onlineMeetingProvider"] not in allowed:
         event["isOnlineMeeting"] = False
         event["onlineMeetingProvider"] = "unknown"
         return

@@ -14,6 +14,9 @@ from .personas import PERSONAL_TENANT
 
 CODE_LIFETIME = 600  # seconds; Microsoft's codes live about ten minutes
 RESERVED = {"openid", "profile", "offline_access", "email"}
+# How the answer reaches the redirect URI; for response_type=code Microsoft accepts all three
+# (query is the default). form_post: an auto-submitting form POSTs the answer.
+RESPONSE_MODES = {"query", "fragment", "form_post"}
 
 
 def json_response(body, status=200, headers=None):
@@ -123,6 +126,12 @@ def authorize(ctx, request, tenant):
             f"The redirect URI '{redirect_uri}' specified in the request does not match the "
             "redirect URIs configured for the application.",
         )
+    mode = args.get("response_mode") or "query"
+    if mode not in RESPONSE_MODES:
+        # Microsoft cannot answer in a mode it does not know: an error page, no redirect.
+        return pages.error(
+            90023, f"'{mode}' is not a supported value of 'response_mode'.", status=400
+        )
     if args.get("response_type") != "code":
         return _redirect_error(
             redirect_uri,
@@ -130,6 +139,7 @@ def authorize(ctx, request, tenant):
             "unsupported_response_type",
             700054,
             "response_type 'code' is required.",
+            mode=mode,
         )
     if not args.get("code_challenge") or args.get("code_challenge_method") != "S256":
         return _redirect_error(
@@ -138,6 +148,7 @@ def authorize(ctx, request, tenant):
             "invalid_request",
             501491,
             "code_challenge with method S256 is required.",
+            mode=mode,
         )
     request_id = secrets.token_urlsafe(16)
     with state.lock:
@@ -149,6 +160,7 @@ def authorize(ctx, request, tenant):
             "state": args.get("state"),
             "nonce": args.get("nonce"),
             "code_challenge": args["code_challenge"],
+            "response_mode": mode,
             "persona": None,
         }
         persona = state.personas.get(args.get("login_hint", ""))
@@ -187,6 +199,7 @@ def _authorize_step(ctx, request, tenant, action):
             65004,
             "User declined to consent to access the app.",
             subcode="cancel",
+            mode=pending["response_mode"],
         )
     code = secrets.token_urlsafe(48)
     with state.lock:
@@ -202,7 +215,7 @@ def _authorize_step(ctx, request, tenant, action):
         "state": pending["state"],
         "session_state": str(uuid.uuid4()),
     }
-    return _redirect(pending["redirect_uri"], query)
+    return _answer(pending["redirect_uri"], query, pending["response_mode"])
 
 
 def _consent_or_block(ctx, action, request_id, persona):
@@ -246,7 +259,16 @@ def _redirect(uri, query):
     return Response(status=302, headers={"Location": uri + separator + urlencode(query)})
 
 
-def _redirect_error(uri, state, error, code, text, subcode=None):
+def _answer(uri, params, mode):
+    """Send the authorize answer to the redirect URI the way the client asked for."""
+    if mode == "form_post":
+        return pages.form_post(uri, params)
+    if mode == "fragment":
+        return Response(status=302, headers={"Location": f"{uri}#{urlencode(params)}"})
+    return _redirect(uri, params)
+
+
+def _redirect_error(uri, state, error, code, text, subcode=None, mode="query"):
     query = {"error": error}
     if subcode:
         query["error_subcode"] = subcode
@@ -254,7 +276,7 @@ def _redirect_error(uri, state, error, code, text, subcode=None):
     query["error_uri"] = f"https://login.microsoftonline.com/error?code={code}"
     if state is not None:
         query["state"] = state
-    return _redirect(uri, query)
+    return _answer(uri, query, mode)
 
 
 # --- admin consent -----------------------------------------------------------------------

@@ -124,3 +124,24 @@ def error(code, text, status=400):
         f"<p class='warn'>AADSTS{code}: {escape(text)}</p>",
         status=status,
     )
+
+
+def form_post(action, fields):
+    """Microsoft's response_mode=form_post answer: a form that submits itself to the app.
+
+    Like Microsoft's, it carries a <noscript> button for browsers without script; a test
+    driving it with requests reads the hidden fields and posts them itself.
+    """
+    inputs = "".join(
+        f'<input type="hidden" name="{escape(name)}" value="{escape(str(value))}">'
+        for name, value in fields.items()
+    )
+    html = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Working...</title>"
+        "</head><body>"
+        f'<form method="post" name="hiddenform" action="{escape(action)}">{inputs}'
+        "<noscript><p>Script is disabled. Click Submit to continue.</p>"
+        '<input type="submit" value="Submit"></noscript></form>'
+        "<script>document.forms[0].submit();</script></body></html>"
+    )
+    return Response(html, status=200, mimetype="text/html", headers={"Cache-Control": "no-store"})

@@ -1,8 +1,11 @@
 """The accounts that can sign in at the simulator, and their organisations."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PERSONAL_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+# The demo account's (anna.berger@contoso.example) calendars besides its default one.
+DEMO_PRIVATE_CALENDAR = "AAMkAD5f1c2a3b6d7e4f809a1b2c3dprv"
+DEMO_HOLIDAY_CALENDAR = "AAMkAD5f1c2a3b6d7e4f809a1b2c3dhol"
 
 
 @dataclass
@@ -24,10 +27,33 @@ class Persona:
     mail: str | None
     time_zone: str = "Europe/Berlin"
     is_admin: bool = False
+    # Calendars besides the default one: {"id", "name", "can_edit", "owner": {"name",
+    # "address"}}; the owner is someone else for a calendar shared with this account.
+    calendars: list = field(default_factory=list)
 
     @property
     def calendar_id(self):
         return f"AAMkAD{self.graph_id.replace('-', '')[:24]}cal"
+
+    def new_calendar_id(self, suffix):
+        return f"AAMkAD{self.graph_id.replace('-', '')[:24]}{suffix}"
+
+    def calendar(self, calendar_id):
+        """The calendar with this id (None or the default's id: the default), else None."""
+        if calendar_id is None or calendar_id == self.calendar_id:
+            return self.default_calendar()
+        return next((c for c in self.calendars if c["id"] == calendar_id), None)
+
+    def default_calendar(self):
+        return {
+            "id": self.calendar_id,
+            "name": "Calendar",
+            "can_edit": True,
+            "owner": {"name": self.display_name, "address": self.mail or self.username},
+        }
+
+    def all_calendars(self):
+        return [self.default_calendar(), *self.calendars]
 
 
 def default_tenants():
@@ -55,6 +81,22 @@ def default_personas():
             oid="5f1c2a3b-6d7e-4f80-9a1b-2c3d4e5f6a70",
             graph_id="5f1c2a3b-6d7e-4f80-9a1b-2c3d4e5f6a70",
             mail="anna.berger@contoso.example",
+            # The demo mailbox (`make run`): private appointments in a calendar of their own,
+            # and a read-only holiday calendar.
+            calendars=[
+                {
+                    "id": DEMO_PRIVATE_CALENDAR,
+                    "name": "Private",
+                    "can_edit": True,
+                    "owner": {"name": "Anna Berger", "address": "anna.berger@contoso.example"},
+                },
+                {
+                    "id": DEMO_HOLIDAY_CALENDAR,
+                    "name": "Holidays in Germany",
+                    "can_edit": False,
+                    "owner": {"name": "Anna Berger", "address": "anna.berger@contoso.example"},
+                },
+            ],
         ),
         Persona(
             "max.muster@outlook.com",

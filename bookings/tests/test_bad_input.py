@@ -281,7 +281,8 @@ def test_removing_a_date_still_works(expert_client, bookable, expert):
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2000-01-01", "2100-01-01"])
 def test_a_date_exception_out_of_range_is_refused_with_a_sentence(expert_client, bookable, day):
     response = expert_client.post(
-        reverse("bookings:add_exception"), {"date": day, "hours": "09:00-12:00"}
+        reverse("bookings:add_exception"),
+        {"date": day, "kind": "hours", "date_start": "09:00", "date_end": "12:00"},
     )
 
     assert response.status_code == 400
@@ -293,7 +294,7 @@ def test_a_date_exception_within_range_is_saved(expert_client, bookable):
     day = a_day_ahead(days=400)
 
     response = expert_client.post(
-        reverse("bookings:add_exception"), {"date": day.isoformat(), "hours": ""}
+        reverse("bookings:add_exception"), {"date": day.isoformat(), "kind": "off"}
     )
 
     assert response.status_code == 302

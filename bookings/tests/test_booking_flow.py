@@ -367,9 +367,10 @@ def test_cached_slots_follow_a_new_booking_and_new_hours_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("bookings:submit", args=[expert.slug]), request_form(zurich(day, 14)))
     after_booking = slots(client, expert, day, tz="Europe/Zurich")["days"][day.isoformat()]
-    expert_client.post(
-        reverse("bookings:save_weekly"), {f"day_{d}": "09:00-10:00" for d in range(7)}
-    )
+    week = {}
+    for d in range(7):
+        week |= {f"day_{d}_on": "on", f"day_{d}_start": "09:00", f"day_{d}_end": "10:00"}
+    expert_client.post(reverse("bookings:save_weekly"), week)
     after_hours = slots(client, expert, day, tz="Europe/Zurich")["days"][day.isoformat()]
 
     assert "14:00" not in [s["time"] for s in after_booking]

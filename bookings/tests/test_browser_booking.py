@@ -52,9 +52,13 @@ def test_customer_books_expert_accepts_outlook_follows_customer_cancels(
     page.get_by_label("Email address").fill("expert@example.com")
     page.get_by_label("Password").fill("pw-expert-1")
     page.get_by_role("button", name="Sign in").click()
+    # Signed in, the settings open on "Availability"; the calendar has a tab of its own.
+    page.get_by_role("link", name="Sync calendar").click()
     page.get_by_role("button", name="Connect with Office 365 / Outlook.com calendar").click()
     page.get_by_role("button", name=WORK).click()
     page.get_by_role("button", name="Accept").click()
+    # Back on the "Sync calendar" tab (Microsoft's answer form posted, the callback done).
+    expect(page.locator(".connected-as")).to_contain_text(WORK)
     eventually(lambda: CalendarConnection.objects.get(expert=expert).busy_intervals.exists())
     page.reload()
     page.shot("booking-1-expert-settings")

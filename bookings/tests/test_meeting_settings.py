@@ -1,4 +1,4 @@
-"""How the expert meets customers, instant confirmation and reminders, on the settings page.
+"""How the expert meets customers, instant confirmation and reminders, on the "Booking page" tab.
 
 Teams is offered only when the connected calendar allows it; the real simulator answers
 /me/calendar as Microsoft does (work accounts: teamsForBusiness, personal: skypeForConsumer).
@@ -13,7 +13,7 @@ from conftest import PERSONAL, WORK
 
 pytestmark = pytest.mark.django_db
 
-SETTINGS_PAGE = reverse("calendars:settings")
+SETTINGS_PAGE = reverse("bookings:booking_settings")
 SAVE = reverse("bookings:save_settings")
 TEAMS_REASON = "needs a connected Microsoft 365 work or school calendar"
 FALLBACK = "Your calendar cannot create Teams meetings"
@@ -115,7 +115,7 @@ def test_saved_values_round_trip_through_the_settings_page(expert_client, expert
     assert stored.meeting_link == "https://example.webex.com/meet/jana"
     assert stored.confirm_automatically is True
     assert stored.reminder_hours == 6
-    form = answer.context["availability"]["settings_form"]
+    form = answer.context["settings_form"]
     assert form["meeting"].value() == "link"
     assert form["meeting_link"].value() == "https://example.webex.com/meet/jana"
     assert form["confirm_automatically"].value() is True
@@ -258,5 +258,5 @@ def test_a_failing_providers_call_does_not_fail_the_connect(
     connection = CalendarConnection.objects.get(expert=expert)
     assert connection.status == "connected"
     assert connection.online_meeting_providers == []
-    assert "disabled" in teams_radio(page)
+    assert "disabled" in teams_radio(expert_client.get(SETTINGS_PAGE))
     assert [r["status"] for r in calendar_metadata_requests(simulator)] == [503]

@@ -2,7 +2,7 @@
 
 import json
 from html import escape
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -12,6 +12,11 @@ from calendars.models import BusyInterval, CalendarConnection
 from conftest import BLOCKED, PERSONAL, WORK, local_path
 
 pytestmark = pytest.mark.django_db
+
+
+def post_answer(client, callback, fields):
+    """What Microsoft's form_post page does in the browser: POST the answer to the callback."""
+    return client.post(local_path(callback), fields, follow=True)
 
 
 def test_work_account_connects_and_is_shown(expert_client, expert, connect_calendar):
@@ -50,6 +55,8 @@ def test_connect_asks_microsoft_for_exactly_profile_and_calendar(expert_client, 
         ["Calendars.ReadWrite", "User.Read", "offline_access", "openid", "profile"]
     )
     assert query["code_challenge_method"] == ["S256"]
+    # The answer comes back as a POSTed form, so the code never lands in a URL.
+    assert query["response_mode"] == ["form_post"]
 
 
 def test_connect_must_be_a_post(expert_client, simulator):
@@ -60,7 +67,12 @@ def test_cancel_on_microsofts_page_stores_nothing(expert_client, expert, connect
     page = connect_calendar(expert_client, WORK, decision="cancel")
 
     assert not CalendarConnection.objects.filter(expert=expert).exists()
-    assert "The connection was cancelled" in page.content.decode()
+    text = page.content.decode()
+    assert "The Microsoft sign-in was cancelled or you returned to Okomo before giving" in text
+    # A cancel looks the same as "return without consent" after "Need admin approval":
+    # the link is offered, for work or school accounts.
+    assert "if your organisation asked for an administrator" in text
+    assert "/organizations/v2.0/adminconsent?" in page.context["problem"]["admin_consent_url"]
 
 
 def test_blocked_organisation_gets_admin_message_and_consent_link(
@@ -70,7 +82,11 @@ def test_blocked_organisation_gets_admin_message_and_consent_link(
 
     assert not CalendarConnection.objects.filter(expert=expert).exists()
     text = page.content.decode()
-    assert "ask your Office 365 administrator to allow integrated apps" in text
+    # Microsoft answers "Return to the application without granting consent" exactly like a
+    # cancel, so the page says both, with the administrator's link in plain view.
+    assert page.context["problem"]["kind"] == "cancelled"
+    assert "returned to Okomo before giving consent" in text
+    assert "if your organisation asked for an administrator" in text
     link = page.context["problem"]["admin_consent_url"]
     assert "/organizations/v2.0/adminconsent?" in link
     assert "client_id=11111111-2222-3333-4444-555555555555" in link
@@ -79,7 +95,7 @@ def test_blocked_organisation_gets_admin_message_and_consent_link(
 
 def test_consent_required_from_token_endpoint_is_an_admin_problem(expert_client, expert, simulator):
     start = expert_client.post(reverse("calendars:connect"))
-    callback = simulator.sign_in(start["Location"], WORK)
+    callback, fields = simulator.sign_in_answer(start["Location"], WORK)
     simulator.fault(
         path="/oauth2/v2.0/token",
         status=400,
@@ -89,20 +105,23 @@ def test_consent_required_from_token_endpoint_is_an_admin_problem(expert_client,
         content_type="application/json",
     )
 
-    page = expert_client.get(local_path(callback), follow=True)
+    page = post_answer(expert_client, callback, fields)
 
     assert page.context["problem"]["kind"] == "admin_approval"
     assert not CalendarConnection.objects.filter(expert=expert).exists()
+    text = page.content.decode()
+    assert "ask your Office 365 administrator to allow integrated apps" in text
+    assert escape(page.context["problem"]["admin_consent_url"]) in text
+    problem = text[text.index('id="connect-problem"') :]
+    assert "<details" not in problem[: problem.index("</div>")]  # shown openly, not collapsed
 
 
 def test_tampered_state_is_rejected_and_nothing_is_stored(expert_client, expert, simulator):
     start = expert_client.post(reverse("calendars:connect"))
-    callback = simulator.sign_in(start["Location"], WORK)
-    parts = urlsplit(callback)
-    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    params["state"] = "forged" + params["state"]
+    callback, fields = simulator.sign_in_answer(start["Location"], WORK)
+    fields["state"] = "forged" + fields["state"]
 
-    page = expert_client.get(f"{parts.path}?{urlencode(params)}", follow=True)
+    page = post_answer(expert_client, callback, fields)
 
     assert page.context["problem"]["kind"] == "expired"
     assert not CalendarConnection.objects.filter(expert=expert).exists()
@@ -111,8 +130,8 @@ def test_tampered_state_is_rejected_and_nothing_is_stored(expert_client, expert,
 
 
 def test_callback_without_a_started_flow_is_rejected(expert_client, expert, simulator):
-    page = expert_client.get(
-        reverse("calendars:microsoft_callback") + "?code=abc&state=xyz", follow=True
+    page = expert_client.post(
+        reverse("calendars:microsoft_callback"), {"code": "abc", "state": "xyz"}, follow=True
     )
 
     assert page.context["problem"]["kind"] == "expired"
@@ -123,11 +142,11 @@ def test_replayed_callback_is_refused_and_changes_nothing(
     expert_client, expert, connect_calendar, simulator
 ):
     start = expert_client.post(reverse("calendars:connect"))
-    callback = simulator.sign_in(start["Location"], WORK)
-    expert_client.get(local_path(callback))
+    callback, fields = simulator.sign_in_answer(start["Location"], WORK)
+    post_answer(expert_client, callback, fields)
     stored = CalendarConnection.objects.get(expert=expert).token_cache
 
-    page = expert_client.get(local_path(callback), follow=True)
+    page = post_answer(expert_client, callback, fields)
 
     assert page.context["problem"]["kind"] == "expired"
     assert CalendarConnection.objects.get(expert=expert).token_cache == stored
@@ -137,15 +156,14 @@ def test_replayed_code_is_rejected_by_microsoft_and_nothing_is_stored(
     expert_client, expert, simulator
 ):
     first = expert_client.post(reverse("calendars:connect"))
-    used = urlsplit(simulator.sign_in(first["Location"], WORK))
-    expert_client.get(local_path(used.geturl()))
+    callback, used = simulator.sign_in_answer(first["Location"], WORK)
+    post_answer(expert_client, callback, used)
     CalendarConnection.objects.filter(expert=expert).delete()
     # A new flow in the session, answered with the old, already redeemed code.
     second = expert_client.post(reverse("calendars:connect"))
-    params = {k: v[0] for k, v in parse_qs(used.query).items()}
-    params["state"] = parse_qs(urlsplit(second["Location"]).query)["state"][0]
+    replayed = {**used, "state": parse_qs(urlsplit(second["Location"]).query)["state"][0]}
 
-    page = expert_client.get(f"{used.path}?{urlencode(params)}", follow=True)
+    page = post_answer(expert_client, callback, replayed)
 
     assert page.context["problem"]["kind"] == "failed"
     assert not CalendarConnection.objects.filter(expert=expert).exists()
@@ -154,10 +172,10 @@ def test_replayed_code_is_rejected_by_microsoft_and_nothing_is_stored(
 def test_another_experts_session_cannot_finish_my_sign_in(client, expert, other_expert, simulator):
     client.force_login(expert)
     start = client.post(reverse("calendars:connect"))
-    callback = simulator.sign_in(start["Location"], WORK)
+    callback, fields = simulator.sign_in_answer(start["Location"], WORK)
     client.force_login(other_expert)  # a new session, without the expert's flow
 
-    page = client.get(local_path(callback), follow=True)
+    page = post_answer(client, callback, fields)
 
     assert page.context["problem"]["kind"] == "expired"
     assert not CalendarConnection.objects.exists()
@@ -176,10 +194,10 @@ def test_microsoft_down_or_answering_garbage_stores_nothing(
     expert_client, expert, simulator, fault, expected
 ):
     start = expert_client.post(reverse("calendars:connect"))
-    callback = simulator.sign_in(start["Location"], WORK)
+    callback, fields = simulator.sign_in_answer(start["Location"], WORK)
     simulator.fault(**fault)
 
-    page = expert_client.get(local_path(callback), follow=True)
+    page = post_answer(expert_client, callback, fields)
 
     assert page.context["problem"]["kind"] == expected
     assert not CalendarConnection.objects.filter(expert=expert).exists()

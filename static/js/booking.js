@@ -2,6 +2,11 @@
 // Times are fetched from the slots JSON endpoint in the customer's own time zone.
 (function () {
   "use strict";
+  // The initials' colour, fixed per expert. Set through the CSSOM: the Content-Security-Policy
+  // forbids style attributes in the markup, not this.
+  for (const avatar of document.querySelectorAll("[data-avatar-hue]")) {
+    avatar.style.setProperty("--avatar-hue", avatar.dataset.avatarHue);
+  }
   const root = document.getElementById("booking");
   if (!root) return;
   const text = JSON.parse(document.getElementById("booking-i18n").textContent);

@@ -1,13 +1,14 @@
-// The time-zone picker of the booking page: a searchable combobox (WAI-ARIA APG "editable
-// combobox with list autocomplete") in front of the page's <select id="id_time_zone_picker">.
+// The time-zone picker of the booking page and the expert's profile: a searchable combobox
+// (WAI-ARIA APG "editable combobox with list autocomplete") in front of the <select> inside
+// #zone-picker (the booking page's id_time_zone_picker, the profile form's time_zone field).
 // The select stays the source of truth (its value is the IANA name, booking.js reads it and
-// listens to its "change"); it is hidden once this script has built the combobox, and works
-// alone without JavaScript. Search matches city, country, zone name, abbreviation ("EST",
+// listens to its "change", a form submits it); it is hidden once this script has built the
+// combobox, and works alone without JavaScript. Search matches city, country, zone name, abbreviation ("EST",
 // "CET"), the generic name ("Eastern Time") and the offset ("UTC+1"), accents ignored.
 (function () {
   "use strict";
   const box = document.getElementById("zone-picker");
-  const select = document.getElementById("id_time_zone_picker");
+  const select = box && box.querySelector("select");
   if (!box || !select) return;
   const aliases = JSON.parse(document.getElementById("zone-aliases").textContent);
   const language = (document.getElementById("booking") || document.documentElement).dataset.language
@@ -54,7 +55,8 @@
   }
 
   // The combobox: the label moves to it; the select leaves the page's tab order and view.
-  const label = document.getElementById("zone-label");
+  const label = box.querySelector("label");
+  if (!label.id) label.id = "zone-label";
   const input = document.createElement("input");
   input.type = "text";
   input.id = "id_time_zone_search";
@@ -64,12 +66,16 @@
   input.setAttribute("aria-expanded", "false");
   input.setAttribute("aria-controls", "zone-listbox");
   input.autocomplete = "off";
+  // The select's help and error texts describe the combobox now.
+  for (const name of ["aria-describedby", "aria-invalid"]) {
+    if (select.hasAttribute(name)) input.setAttribute(name, select.getAttribute(name));
+  }
   input.spellcheck = false;
   const list = document.createElement("ul");
   list.id = "zone-listbox";
   list.className = "zone-list";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-labelledby", "zone-label");
+  list.setAttribute("aria-labelledby", label.id);
   list.hidden = true;
   const status = document.createElement("span");
   status.className = "visually-hidden";
