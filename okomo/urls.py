@@ -3,10 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from experts import views as expert_views
 from okomo import health, metrics
+
+admin.site.site_header = _("Okomo administration")
+admin.site.site_title = _("Okomo administration")
 
 urlpatterns = [
     path("", expert_views.home, name="home"),
