@@ -20,6 +20,7 @@ SIZES = {
         "sync": {"calendars": 1_000, "events": 300, "latency_ms": 50},
         "race": {"customers": 50},
         "drill": {"customers": 40, "accepts": 20, "outage_s": 10.0, "clients": 4},
+        "staleness": {"calendars": 10, "interval_s": 30},
     },
     "tiny": {
         "slots": {"sizes": [10, 50], "repeats": 3},
@@ -33,6 +34,7 @@ SIZES = {
             "clients": 2,
             "recover_timeout": 40.0,
         },
+        "staleness": {"calendars": 2, "interval_s": 4, "timeout": 60},
     },
 }
 
@@ -51,6 +53,10 @@ def run_part(name, options, db_name):
         from . import sync_cycle
 
         return sync_cycle.run(**options)
+    if name == "staleness":
+        from . import staleness
+
+        return staleness.run(**options)
     if name == "drill":
         from . import fault_drill
 
@@ -68,7 +74,7 @@ def run_part(name, options, db_name):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tiny", action="store_true", help="smallest sizes: checks that it runs")
-    parser.add_argument("--part", choices=["slots", "page", "sync", "race", "drill"])
+    parser.add_argument("--part", choices=["slots", "page", "sync", "race", "drill", "staleness"])
     parser.add_argument("--options", default="{}")
     parser.add_argument("--db", default="okomo_bench")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")

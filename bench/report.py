@@ -108,7 +108,32 @@ def render(results, *, machine, when, size):
         "",
     ]
     lines += _drill(results["drill"])
+    if "staleness" in results:
+        lines += _staleness(results["staleness"])
     return "\n".join(lines)
+
+
+def _staleness(stale):
+    live, poll = stale["notifications"], stale["polling"]
+    return [
+        "",
+        "## 6. Staleness of busy times after a change in Outlook",
+        "",
+        f"{stale['calendars']} calendars per mode, one change each after a random pause; seconds from"
+        f" the change in the simulator to the stored busy time (gunicorn, a real Celery worker with"
+        f" beat; CALENDAR_SYNC_INTERVAL = {stale['interval_s']} s here, 1,800 s in production).",
+        "",
+        "| mode | median | max |",
+        "|---|---:|---:|",
+        f"| live updates (change notifications, {stale['notified_sync_delay_s']:.0f} s burst delay)"
+        f" | {live['median_s']:.1f} s | {live['max_s']:.1f} s |",
+        f"| polling only | {poll['median_s']:.1f} s | {poll['max_s']:.1f} s |",
+        "",
+        f"- Live updates: median {live['median_s']:.1f} s (target < 10 s: {_ok(live['median_s'] < 10)}),"
+        " independent of the interval. Polling waits half an interval on average: about 15"
+        " minutes at the production interval of 30 minutes.",
+        "",
+    ]
 
 
 def _drill(drill):

@@ -7,7 +7,11 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self):
-        from calendars.signals import busy_times_changed, calendar_connected
+        from calendars.signals import (
+            busy_times_changed,
+            calendar_connected,
+            outlook_events_deleted,
+        )
 
         from . import (
             effects,  # noqa: F401  (registers the outbox handlers)
@@ -17,3 +21,4 @@ class BookingsConfig(AppConfig):
 
         busy_times_changed.connect(slot_cache.on_busy_times_changed)
         calendar_connected.connect(receivers.on_calendar_connected)
+        outlook_events_deleted.connect(receivers.on_outlook_events_deleted)

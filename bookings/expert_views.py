@@ -100,6 +100,16 @@ def cancel(request, uuid):
 
 
 @login_required
+@require_POST
+def keep(request, uuid):
+    """ "Keep it": an appointment deleted in Outlook stays booked for the customer."""
+    booking = get_object_or_404(Booking.objects.for_expert(request.user), uuid=uuid)
+    services.keep_without_outlook(booking)
+    messages.success(request, _("The appointment stays booked; Okomo no longer asks about it."))
+    return redirect("bookings:expert_list")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def reschedule(request, uuid):
     """The expert moves a booking on the same page the customer would use."""

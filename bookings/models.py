@@ -209,6 +209,9 @@ class Booking(models.Model):
     # After a switch of accounts: the event still in the previous one, for the expert to delete.
     previous_outlook_address = models.CharField(max_length=254, blank=True)
     outlook_problem = models.TextField(blank=True)
+    # Outlook told us the expert deleted this appointment's event there: the expert's list
+    # asks whether to cancel it for the customer too (never done automatically).
+    outlook_removed_at = models.DateTimeField(null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 

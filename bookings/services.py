@@ -245,6 +245,14 @@ def cancel_booking(
     return booking
 
 
+def keep_without_outlook(booking: Booking) -> None:
+    """The expert deleted the appointment in Outlook but keeps it for the customer: the
+    booking stands, noted as no longer in Outlook (nothing is written back)."""
+    Booking.objects.filter(pk=booking.pk, outlook_removed_at__isnull=False).update(
+        outlook_removed_at=None, outlook_state=Booking.Outlook.REMOVED, outlook_event_id=""
+    )
+
+
 def reschedule_booking(
     booking: Booking, *, start: datetime, now: datetime, by_customer: bool
 ) -> Booking:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("settings/bookings/<uuid:uuid>/decline/", expert_views.decline, name="decline"),
     path("settings/bookings/<uuid:uuid>/cancel/", expert_views.cancel, name="cancel"),
     path("settings/bookings/<uuid:uuid>/move/", expert_views.reschedule, name="reschedule"),
+    path("settings/bookings/<uuid:uuid>/keep/", expert_views.keep, name="keep"),
     path("settings/availability/", settings_views.availability_page, name="availability"),
     path("settings/availability/weekly/", settings_views.save_weekly_hours, name="save_weekly"),
     path("settings/availability/dates/", settings_views.add_exception, name="add_exception"),

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 from okomo import metrics
 from okomo.admin_times import StaffTimesMixin, staff_zone, time_column, time_field, zone_label
 
-from .models import BusyInterval, Calendar, CalendarConnection
+from . import subscriptions
+from .models import BusyInterval, Calendar, CalendarConnection, Subscription
 
 # The health page lists at most this many calendars per kind of trouble, worst first.
 HEALTH_LIST_LIMIT = 100
@@ -26,6 +27,23 @@ class CalendarInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SubscriptionInline(admin.TabularInline):
+    """Live updates: the Graph subscriptions on the blocking calendars (never the secret)."""
+
+    model = Subscription
+    fields = ["resource", "expires_at", "last_notification_at", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = gettext_lazy("live updates (change notifications)")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -55,6 +73,7 @@ class CalendarConnectionAdmin(StaffTimesMixin, admin.ModelAdmin):
         "last_problem_kind",
         "last_problem",
         "last_problem_at_shown",
+        "live_updates",
         "treat_tentative_as_busy",
         "treat_out_of_office_as_busy",
         "account_oid",
@@ -62,11 +81,15 @@ class CalendarConnectionAdmin(StaffTimesMixin, admin.ModelAdmin):
         "uuid",
     ]
     readonly_fields = fields
-    inlines = [CalendarInline]
+    inlines = [CalendarInline, SubscriptionInline]
     last_sync_at_shown = time_field("last_sync_at", gettext_lazy("last successful sync"))
     next_sync_at_shown = time_field("next_sync_at", gettext_lazy("Next sync due"))
     connected_at_shown = time_field("connected_at", gettext_lazy("connected at"))
     last_problem_at_shown = time_field("last_problem_at", gettext_lazy("last problem at"))
+
+    @admin.display(description=gettext_lazy("Live updates"))
+    def live_updates(self, obj):
+        return subscriptions.live_status(obj)["text"]
 
     def get_list_display(self, request):
         # Four narrow columns: "Next sync due" stays in view at 1280 px between the admin's

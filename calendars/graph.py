@@ -217,6 +217,88 @@ def delete_event(access_token: str, event_id: str) -> None:
             raise
 
 
+@dataclass(frozen=True)
+class SubscriptionInfo:
+    id: str
+    expires_at: datetime  # aware, UTC
+
+
+def create_subscription(
+    access_token: str,
+    *,
+    resource: str,
+    notification_url: str,
+    lifecycle_url: str,
+    expires_at: datetime,
+    client_state: str,
+) -> SubscriptionInfo:
+    """POST /subscriptions: change notifications for `resource`'s events. Microsoft first
+    checks `notification_url` with the validation handshake (400 when it fails)."""
+    body = _request(
+        "POST",
+        "/subscriptions",
+        access_token,
+        json={
+            "changeType": "created,updated,deleted",
+            "notificationUrl": notification_url,
+            "lifecycleNotificationUrl": lifecycle_url,
+            "resource": resource,
+            "expirationDateTime": _graph_instant(expires_at),
+            "clientState": client_state,
+        },
+    )
+    return _subscription(body)
+
+
+def renew_subscription(access_token: str, subscription_id: str, expires_at: datetime):
+    """PATCH /subscriptions/{id} with a new expiry; 404 (GraphError) when it is gone."""
+    body = _request(
+        "PATCH",
+        f"/subscriptions/{quote(subscription_id, safe='')}",
+        access_token,
+        json={"expirationDateTime": _graph_instant(expires_at)},
+    )
+    return _subscription(body)
+
+
+def reauthorize_subscription(access_token: str, subscription_id: str) -> None:
+    """POST /subscriptions/{id}/reauthorize (after a reauthorizationRequired notification)."""
+    _request("POST", f"/subscriptions/{quote(subscription_id, safe='')}/reauthorize", access_token)
+
+
+def delete_subscription(access_token: str, subscription_id: str) -> None:
+    """DELETE /subscriptions/{id}; one that is already gone counts as deleted."""
+    try:
+        _request("DELETE", f"/subscriptions/{quote(subscription_id, safe='')}", access_token)
+    except GraphError as exc:
+        if exc.status != 404:
+            raise
+
+
+def _subscription(body):
+    try:
+        expires = datetime.fromisoformat(_graph_instant_text(_text(body, "expirationDateTime")))
+        if expires.tzinfo is None:
+            raise ValueError("expiry without an offset")
+        return SubscriptionInfo(id=_text(body, "id"), expires_at=expires.astimezone(UTC))
+    except ValueError as exc:
+        raise GraphError("subscription answer has no usable expiry", permanent=True) from exc
+
+
+def _graph_instant_text(text):
+    # "2025-05-04T10:00:00.0000000Z": seven fractional digits and a Z, which Python 3.11
+    # reads only as six digits and +00:00.
+    head, _, rest = text.partition(".")
+    if not rest:
+        return text.replace("Z", "+00:00")
+    digits = rest.rstrip("Z")
+    zone = "+00:00" if rest.endswith("Z") else ""
+    if "+" in digits or "-" in digits:
+        digits, sign, offset = digits.partition("+") if "+" in digits else digits.partition("-")
+        zone = sign + offset
+    return f"{head}.{digits[:6]}{zone}"
+
+
 def _request_retrying(method, url, access_token, *, sleep, **kwargs):
     for attempt in range(MAX_RETRIES + 1):
         try:

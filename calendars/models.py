@@ -55,6 +55,10 @@ class CalendarConnection(models.Model):
     # Set only while a sync runs: a second sync of the same calendar waits its turn.
     sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     sync_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Change notifications: when the sync they asked for is due (null: none waiting) and when
+    # the last such sync started (they run at most once a minute).
+    notified_sync_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notified_sync_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     # SHA-256 of the stored busy intervals: an unchanged calendar is recognised without
     # reading them back (the common case, every 30 minutes).
     busy_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -186,3 +190,38 @@ class BusyInterval(models.Model):
 
     def __str__(self):
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"
+
+
+class Subscription(models.Model):
+    """A Microsoft Graph change-notification subscription on one calendar's events.
+
+    Graph calls the portal when an event there changes; the portal then syncs (it never reads
+    the event itself). `client_state` is the secret Graph echoes in every notification.
+    """
+
+    connection = models.ForeignKey(
+        CalendarConnection, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    # Graph's subscription id (a GUID).
+    graph_id = models.CharField(max_length=128, unique=True)
+    # "/me/events" (the default calendar) or "/me/calendars/{id}/events".
+    resource = models.CharField(max_length=600)
+    # MSAL's home account id the subscription was made with: another account, another mailbox.
+    account = models.CharField(max_length=140)
+    client_state = models.CharField(max_length=128, editable=False)
+    notification_url = models.URLField(max_length=500)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_notification_at = models.DateTimeField(_("last notification"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("live-update subscription")
+        verbose_name_plural = _("live-update subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "resource"], name="subscription_resource_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.resource} until {self.expires_at:%Y-%m-%d %H:%M} UTC"

@@ -25,3 +25,13 @@ def announce_calendar_connected(expert, *, account: str) -> None:
     """Send calendar_connected; call it after the connection is stored (the view does, once
     connect_calendar has committed). A failing receiver is logged, the connect stands."""
     calendar_connected.send_robust(sender=None, expert=expert, account=account)
+
+
+# Sent when Microsoft reports events deleted from an expert's Outlook calendar (a change
+# notification). Keyword arguments: expert_id, event_ids (Graph event ids). Listeners match
+# them against events they wrote; nothing is cancelled automatically.
+outlook_events_deleted = Signal()
+
+
+def announce_outlook_events_deleted(expert_id: int, event_ids: list[str]) -> None:
+    outlook_events_deleted.send_robust(sender=None, expert_id=expert_id, event_ids=event_ids)

@@ -80,6 +80,51 @@ def request_sync(connection: CalendarConnection, *, now: datetime) -> bool:
     )
 
 
+# Change notifications cause at most one sync a minute per calendar.
+NOTIFIED_SYNC_SPACING = timedelta(minutes=1)
+
+
+def claim_notified_sync(connection_id: int, *, now: datetime) -> float | None:
+    """Ask for a sync because Microsoft notified a change; the seconds to wait before it runs,
+    or None when a notified sync is already waiting (it will read this change too).
+
+    A burst of notifications costs one sync: the first waits CALENDAR_NOTIFIED_SYNC_DELAY
+    seconds, and never starts less than a minute after the previous notified sync started.
+    A waiting sync whose task was lost (broker down, worker died) lapses after the reclaim
+    time, and the next notification asks again.
+    """
+    started = (
+        CalendarConnection.objects.filter(
+            pk=connection_id, status=CalendarConnection.Status.CONNECTED
+        )
+        .values_list("notified_sync_started_at", flat=True)
+        .first()
+    )
+    due = now + timedelta(seconds=settings.CALENDAR_NOTIFIED_SYNC_DELAY)
+    if started is not None:
+        due = max(due, started + NOTIFIED_SYNC_SPACING)
+    waiting = Q(notified_sync_due_at__isnull=True) | Q(
+        notified_sync_due_at__lte=now - reclaim_time()
+    )
+    claimed = (
+        CalendarConnection.objects.filter(
+            pk=connection_id, status=CalendarConnection.Status.CONNECTED
+        )
+        .filter(waiting)
+        .update(notified_sync_due_at=due)
+    )
+    return (due - now).total_seconds() if claimed else None
+
+
+def start_notified_sync(connection_id: int, *, now: datetime) -> bool:
+    """The waiting notified sync starts: a notification from now on asks for another one."""
+    return bool(
+        CalendarConnection.objects.filter(pk=connection_id).update(
+            notified_sync_due_at=None, notified_sync_started_at=now
+        )
+    )
+
+
 def run_sync(connection_id: int, *, now: datetime, claimed: bool = False) -> SyncResult | None:
     """Sync one calendar unless it is gone or another sync of it is running (then None).
 

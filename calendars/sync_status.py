@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from experts import time_zones
 
+from . import subscriptions
 from .models import CalendarConnection
 
 # A sync asked for (connect, "Sync now") counts as on its way this long; after that the
@@ -67,6 +68,7 @@ def status(connection: CalendarConnection, *, now: datetime | None = None) -> di
         "last_problem": problem,
         "last_problem_at": problem_at,
         "connected_at": _moment(connection.connected_at, zone),
+        "live_updates": _live_updates(connection, zone),
         "zone": zone_name,
         "zone_label": time_zones.label(zone_name, when=now),
         # What the tab shows, word for word: static/js/sync_status.js puts each text into
@@ -79,6 +81,13 @@ def status(connection: CalendarConnection, *, now: datetime | None = None) -> di
             "last_problem": f"{problem} ({problem_at['text']})" if problem_at else problem,
         },
     }
+
+
+def _live_updates(connection, zone):
+    """ "Live updates: on / off (why)", and when the subscription renewed next expires."""
+    live = subscriptions.live_status(connection)
+    expires = _moment(live.get("expires_at"), zone)
+    return {"on": live["on"], "text": live["text"], "expires": expires}
 
 
 def _state_text(connection, state, last_sync, zone, now):

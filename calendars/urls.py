@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendar_choice, views
+from . import calendar_choice, notifications, views
 
 app_name = "calendars"
 urlpatterns = [
@@ -20,4 +20,7 @@ urlpatterns = [
         name="refresh_calendars",
     ),
     path("settings/calendars/stored/", views.stored_intervals, name="stored"),
+    # Microsoft's change notifications (live updates); no sign-in, checked by clientState.
+    path("calendars/microsoft/notifications/", notifications.changes, name="notifications"),
+    path("calendars/microsoft/lifecycle/", notifications.lifecycle, name="lifecycle"),
 ]

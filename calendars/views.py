@@ -12,7 +12,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import graph, identity, services, sign_in_answers, sync, sync_status, tasks
+from . import (
+    graph,
+    identity,
+    services,
+    sign_in_answers,
+    subscriptions,
+    sync,
+    sync_status,
+    tasks,
+)
 from .models import CalendarConnection
 from .signals import announce_calendar_connected
 from .transport import deadline
@@ -151,6 +160,10 @@ def finish_sign_in(request):
 @require_POST
 def disconnect(request, uuid):
     connection = get_object_or_404(CalendarConnection.objects.for_expert(request.user), uuid=uuid)
+    # Live updates end with the connection; Microsoft not answering in time leaves its
+    # subscriptions to expire.
+    with deadline(MICROSOFT_DEADLINE, person_waits=True):
+        subscriptions.delete_all(connection)
     services.disconnect_calendar(connection)
     messages.success(
         request, _("Your calendar was disconnected. Its tokens and busy times were deleted.")

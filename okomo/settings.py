@@ -311,6 +311,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.tasks.expire_requests_task",
         "schedule": 300.0,
     },
+    # Live updates: renew change-notification subscriptions well before they expire,
+    # recreate missing ones (calendars/subscriptions.py).
+    "maintain-calendar-subscriptions": {
+        "task": "calendars.tasks.maintain_subscriptions_task",
+        "schedule": 3600.0,
+    },
     # Proof for /readyz that beat runs and a worker takes its tasks (okomo/heartbeat.py).
     "beat-heartbeat": {
         "task": "okomo.heartbeat.beat_heartbeat_task",
@@ -340,6 +346,13 @@ MICROSOFT_GRAPH_URL = env("MICROSOFT_GRAPH_URL", default="https://graph.microsof
 )
 # An extra CA file to trust for the Microsoft hosts; empty means the default CA store.
 MICROSOFT_CA_BUNDLE = env("MICROSOFT_CA_BUNDLE", default="")
+# The portal's public https address (e.g. https://okomo.example) for Microsoft's change
+# notifications: with it, a change in Outlook reaches the stored busy times within seconds;
+# empty, calendars are read every CALENDAR_SYNC_INTERVAL only (live updates off).
+MICROSOFT_NOTIFICATION_URL = env("MICROSOFT_NOTIFICATION_URL", default="").rstrip("/")
+# Seconds a notified sync waits, so that a burst of notifications (an event created and
+# updated at once) costs one sync.
+CALENDAR_NOTIFIED_SYNC_DELAY = env.float("CALENDAR_NOTIFIED_SYNC_DELAY", default=1.0)
 # Seconds for one HTTP exchange with Microsoft (connect, read): a hung peer must not
 # hold a web request or a worker for long.
 MICROSOFT_TIMEOUT = (5, 20)

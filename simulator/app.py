@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import control, graph, identity
+from . import control, graph, identity, subscriptions
 from .state import State
 
 # Form fields of the token endpoint that are safe to show in the request log.
@@ -51,6 +51,28 @@ URLS = Map(
             methods=["GET", "PATCH", "DELETE"],
         ),
         Rule("/v1.0/me/mailboxSettings", endpoint=graph.mailbox_settings),
+        Rule("/v1.0/subscriptions", endpoint=subscriptions.collection, methods=["GET", "POST"]),
+        Rule(
+            "/v1.0/subscriptions/<subscription_id>",
+            endpoint=subscriptions.item,
+            methods=["GET", "PATCH", "DELETE"],
+        ),
+        Rule(
+            "/v1.0/subscriptions/<subscription_id>/reauthorize",
+            endpoint=subscriptions.reauthorize,
+            methods=["POST"],
+        ),
+        Rule("/_sim/subscriptions", endpoint=subscriptions.control_list, methods=["GET", "DELETE"]),
+        Rule(
+            "/_sim/subscriptions/<subscription_id>/lifecycle",
+            endpoint=subscriptions.control_lifecycle,
+            methods=["POST"],
+        ),
+        Rule(
+            "/_sim/subscriptions/<subscription_id>/expire",
+            endpoint=subscriptions.control_expire,
+            methods=["POST"],
+        ),
         Rule("/_sim/health", endpoint=control.health),
         Rule("/_sim/reset", endpoint=control.reset, methods=["POST"]),
         Rule("/_sim/settings", endpoint=control.settings, methods=["GET", "POST"]),

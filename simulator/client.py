@@ -92,6 +92,27 @@ class SimulatorClient:
     def clear_requests(self):
         return self._call("DELETE", "/requests")
 
+    def subscriptions(self):
+        """Every live change-notification subscription (clientState included)."""
+        return self._call("GET", "/subscriptions")["subscriptions"]
+
+    def deliveries(self):
+        """The notifications sent so far: url, kind, count, status, changeTypes."""
+        return self._call("GET", "/subscriptions")["deliveries"]
+
+    def clear_deliveries(self):
+        return self._call("DELETE", "/subscriptions")
+
+    def lifecycle(self, subscription_id, event):
+        """Send a lifecycle notification: reauthorizationRequired, subscriptionRemoved
+        (which also removes the subscription) or missed."""
+        return self._call(
+            "POST", f"/subscriptions/{subscription_id}/lifecycle", json={"event": event}
+        )
+
+    def expire_subscription(self, subscription_id):
+        return self._call("POST", f"/subscriptions/{subscription_id}/expire")
+
     # --- the browser pages, driven as a browser would ------------------------------------
 
     def sign_in(self, auth_uri, persona, decision="accept"):

@@ -67,7 +67,8 @@ def add_persona(ctx, request):
             state.tenants[tenant_id] = Tenant(tenant_id, data.get("tenant_name", "Tenant"))
         if "consent_policy" in data:
             state.tenants[tenant_id].consent_policy = data["consent_policy"]
-    return json_response(asdict(persona), status=201)
+    shown = {k: sorted(v) if isinstance(v, set) else v for k, v in asdict(persona).items()}
+    return json_response(shown, status=201)
 
 
 def revoke(ctx, request, username):

@@ -1,16 +1,29 @@
 """Mailbox events: storing them, expanding series, and shaping them as Graph returns them."""
 
+import calendar
 import hashlib
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
-from . import timefmt
+from . import odata, timefmt
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 SHOW_AS = {"free", "tentative", "busy", "oof", "workingElsewhere", "unknown"}
 # Series expansion stops here even for "noEnd" ranges: a calendarView window is at most
 # 1825 days, and this keeps a careless request from spinning.
 MAX_OCCURRENCES = 2000
+PATTERNS = {
+    "daily",
+    "weekly",
+    "absoluteMonthly",
+    "relativeMonthly",
+    "absoluteYearly",
+    "relativeYearly",
+}
+INDEXES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+# Exchange's GlobalObjectId as iCalUId: a fixed prefix, then the occurrence's date (year,
+# month, day in hex; zeros for the series master and single events), then the item's own part.
+ICAL_PREFIX = "040000008200E00074C5B7101A82E008"
 
 
 class InvalidEvent(ValueError):
@@ -21,10 +34,11 @@ def build_event(payload, *, mailbox_zone, now):
     """A stored event from a Graph-shaped payload (POST /me/events or the control API)."""
     try:
         is_all_day = bool(payload.get("isAllDay", False))
-        start = timefmt.parse_local(payload["start"])
-        end = timefmt.parse_local(payload["end"])
+        start = timefmt.parse_local(_resolved(payload["start"]))
+        end = timefmt.parse_local(_resolved(payload["end"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidEvent(f"start and end need dateTime and timeZone: {exc}") from exc
+    _check_recurrence(payload.get("recurrence"))
     show_as = payload.get("showAs", "busy")
     if show_as not in SHOW_AS:
         raise InvalidEvent(f"showAs must be one of {sorted(SHOW_AS)}")
@@ -42,7 +56,7 @@ def build_event(payload, *, mailbox_zone, now):
         location = {"displayName": location}
     event = {
         "id": event_id,
-        "iCalUId": "040000008200E00074C5B7101A82E008" + hashlib.sha1(event_id.encode()).hexdigest(),  # noqa: S324
+        "iCalUId": ICAL_PREFIX + "00000000" + hashlib.sha1(event_id.encode()).hexdigest().upper(),  # noqa: S324
         "changeKey": secrets.token_urlsafe(12),
         "createdDateTime": stamp,
         "lastModifiedDateTime": stamp,
@@ -74,6 +88,56 @@ def build_event(payload, *, mailbox_zone, now):
     return event
 
 
+def _resolved(value):
+    """The dateTimeTimeZone with its zone as an IANA name (Windows names, any case, map)."""
+    name = value.get("timeZone") or "UTC"
+    zone_name = odata.resolve_zone(name)
+    if zone_name is None:
+        raise ValueError(f"unknown time zone {name!r}")
+    return {**value, "timeZone": zone_name}
+
+
+def _check_recurrence(recurrence):
+    """A series the simulator cannot expand is refused when stored, never at read time."""
+    if not recurrence:
+        return
+    pattern = recurrence.get("pattern") or {}
+    kind = pattern.get("type", "daily")
+    if kind not in PATTERNS:
+        raise InvalidEvent(f"recurrence pattern {kind!r} is not valid")
+    if kind.startswith("relative") and not pattern.get("daysOfWeek"):
+        raise InvalidEvent(f"a {kind} pattern needs daysOfWeek")
+    if pattern.get("index", "first") not in INDEXES:
+        raise InvalidEvent(f"recurrence index {pattern.get('index')!r} is not valid")
+    if kind.endswith("Yearly") and not 1 <= int(pattern.get("month") or 0) <= 12:
+        raise InvalidEvent(f"a {kind} pattern needs a month")
+    if any(d.lower() not in WEEKDAYS for d in pattern.get("daysOfWeek") or []):
+        raise InvalidEvent("daysOfWeek names an unknown day")
+
+
+def occurrence_uid(master_uid, day):
+    return f"{master_uid[:32]}{day.year:04X}{day.month:02X}{day.day:02X}{master_uid[40:]}"
+
+
+def find_occurrence(mailbox, occurrence_id, mailbox_zone):
+    """(master, day, item, (start, end, item)) for an occurrence id '{master}_{yyyymmdd}'."""
+    master_id, _, stamp = occurrence_id.rpartition("_")
+    master = mailbox.get(master_id)
+    if not master or not master.get("recurrence") or len(stamp) != 8 or not stamp.isdigit():
+        return None
+    try:
+        day = date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
+    except ValueError:
+        return None
+    horizon = datetime.combine(day + timedelta(days=2), time(0), tzinfo=UTC)
+    if day.isoformat() in master["deleted"] or day not in set(occurrence_dates(master, horizon)):
+        return None
+    far = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
+    for start, end, item in instances(master, *far, mailbox_zone, only=day):
+        return master, day, item, (start, end, item)
+    return None
+
+
 def in_calendar(event, calendar_id, default_id):
     """Whether the stored event lives in the calendar `calendar_id`."""
     return (event.get("calendar_id") or default_id) == calendar_id
@@ -89,16 +153,18 @@ def _attendee(value):
     return value
 
 
-def instances(event, window_start, window_end, mailbox_zone):
+def instances(event, window_start, window_end, mailbox_zone, only=None):
     """The event's instances overlapping [window_start, window_end), as (start, end, item)."""
     found = []
     if event.get("recurrence"):
-        for day in occurrence_dates(event, window_end):
+        days = [only] if only else occurrence_dates(event, window_end)
+        for day in days:
             key = day.isoformat()
             if key in event["deleted"]:
                 continue
             item = dict(event, type="occurrence", seriesMasterId=event["id"])
             item["id"] = f"{event['id']}_{day:%Y%m%d}"
+            item["iCalUId"] = occurrence_uid(event["iCalUId"], day)
             item["start_local"], item["end_local"] = _occurrence_times(event, day)
             if key in event["exceptions"]:
                 item = _with_exception(item, event["exceptions"][key])
@@ -135,6 +201,9 @@ def _pattern_days(pattern, first, interval):
         while True:
             yield day
             day += timedelta(days=interval)
+    if kind in ("absoluteMonthly", "relativeMonthly", "absoluteYearly", "relativeYearly"):
+        yield from _monthly_days(pattern, kind, first, interval)
+        return
     if kind != "weekly":
         raise InvalidEvent(f"recurrence pattern {kind!r} is not simulated")
     weekdays = sorted(WEEKDAYS.index(d.lower()) for d in pattern.get("daysOfWeek") or [])
@@ -148,6 +217,32 @@ def _pattern_days(pattern, first, interval):
             if day >= first:
                 yield day
         week += timedelta(weeks=interval)
+
+
+def _monthly_days(pattern, kind, first, interval):
+    """Monthly and yearly patterns; a yearly one is a monthly one every 12 × interval months
+    in its month. A day of month the month lacks falls on its last day, as in Outlook."""
+    step = interval * 12 if kind.endswith("Yearly") else interval
+    year, month = first.year, first.month
+    if kind.endswith("Yearly"):
+        month = int(pattern["month"])
+        if month < first.month:
+            year += 1
+    while True:
+        length = calendar.monthrange(year, month)[1]
+        if kind.startswith("absolute"):
+            day = date(year, month, min(int(pattern.get("dayOfMonth") or first.day), length))
+        else:
+            wanted = {WEEKDAYS.index(d.lower()) for d in pattern["daysOfWeek"]}
+            matching = [
+                date(year, month, d) for d in range(1, length + 1)
+                if date(year, month, d).weekday() in wanted
+            ]  # fmt: skip
+            day = matching[INDEXES[pattern.get("index", "first")]]
+        if day >= first:
+            yield day
+        month += step
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
 
 
 def _occurrence_times(event, day):
@@ -181,14 +276,15 @@ def _instants(item, mailbox_zone):
     return item["start_local"].astimezone(UTC), item["end_local"].astimezone(UTC)
 
 
-def as_graph(item, *, start, end, zone_label, select=None):
-    """The JSON Graph returns for one instance, in `zone_label`, limited to `select`."""
+def as_graph(item, *, start, end, zone_label, select=None, zone_name=None):
+    """The JSON Graph returns for one instance, in `zone_label` (whose IANA name is
+    `zone_name` when the label is a Windows name or differs in case), limited to `select`."""
     if item["isAllDay"]:
         # Graph keeps all-day events at midnight whatever zone is asked for; only the label moves.
         shown_start = graph_naive(item["start_local"].date())
         shown_end = graph_naive(item["end_local"].date())
     else:
-        target = timefmt.zone(zone_label)
+        target = timefmt.zone(zone_name or zone_label)
         shown_start, shown_end = start.astimezone(target), end.astimezone(target)
     full = {
         "@odata.etag": f'W/"{item["changeKey"]}"',

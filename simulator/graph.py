@@ -1,5 +1,6 @@
 """Microsoft Graph v1.0: /me, a mailbox's calendars, calendarView, events."""
 
+import functools
 import json
 import re
 import secrets
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from . import events, timefmt
+from . import events, odata, timefmt
 from .identity import json_response
 
 DEFAULT_PAGE_SIZE = 10  # Graph's default for calendarView
@@ -19,18 +20,35 @@ WRITE_SCOPES = {"Calendars.ReadWrite"}
 
 
 def graph_error(status, code, message, headers=None):
+    ids = odata.request_ids()
     body = {
         "error": {
             "code": code,
             "message": message,
             "innerError": {
                 "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-                "request-id": str(uuid.uuid4()),
-                "client-request-id": str(uuid.uuid4()),
+                "request-id": ids["request-id"],
+                "client-request-id": ids["client-request-id"],
             },
         }
     }
     return json_response(body, status=status, headers=headers)
+
+
+def endpoint(view):
+    """A Graph endpoint: request-id / client-request-id on every answer (the client's echoed),
+    and query or body refusals answered in Graph's error envelope."""
+
+    @functools.wraps(view)
+    def serve(ctx, request, **kwargs):
+        token = odata.begin_request(request)
+        try:
+            response = view(ctx, request, **kwargs)
+        except odata.QueryError as exc:
+            response = graph_error(exc.status, exc.code, exc.message)
+        return odata.end_request(token, response)
+
+    return serve
 
 
 def unauthorized():
@@ -64,12 +82,17 @@ def authenticate(ctx, request, needed):
     return state.personas[grant["username"]], None
 
 
+@endpoint
 def me(ctx, request):
     persona, error = authenticate(ctx, request, {"User.Read"})
     if error:
         return error
+    select, _, _ = odata.check_query(
+        request.args, fields=odata.USER_FIELDS, type_name="User", collection=False, outlook=False
+    )
+    context = "users" + (f"({','.join(select)})" if select else "")
     full = {
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+        "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#{context}/$entity",
         "businessPhones": [],
         "displayName": persona.display_name,
         "givenName": persona.display_name.split()[0],
@@ -82,53 +105,29 @@ def me(ctx, request):
         "userPrincipalName": persona.username,
         "id": persona.graph_id,
     }
-    select = _select(request)
     if select:
-        full = {k: v for k, v in full.items() if k in select or k.startswith("@")}
+        # A selected property the simulator does not keep is answered as null, as Graph does.
+        full = {"@odata.context": full["@odata.context"], **{k: full.get(k) for k in select}}
     return json_response(full)
 
 
-# What Graph's calendar resource offers to $select (v1.0).
-CALENDAR_FIELDS = {
-    "id",
-    "name",
-    "color",
-    "hexColor",
-    "isDefaultCalendar",
-    "changeKey",
-    "canShare",
-    "canViewPrivateItems",
-    "canEdit",
-    "allowedOnlineMeetingProviders",
-    "defaultOnlineMeetingProvider",
-    "isTallyingResponses",
-    "isRemovable",
-    "owner",
-}
-
-
+@endpoint
 def calendars(ctx, request):
     persona, error = authenticate(ctx, request, READ_SCOPES)
     if error:
         return error
-    select = _select(request)
-    unknown = sorted((select or set()) - CALENDAR_FIELDS)
-    if unknown:
-        return graph_error(
-            400,
-            "BadRequest",
-            f"Could not find a property named '{unknown[0]}' on type 'microsoft.graph.calendar'.",
-        )
+    select, top, skip = odata.check_query(
+        request.args, fields=odata.CALENDAR_FIELDS, type_name="Calendar", collection=True
+    )
     with ctx.state.lock:
         listed = persona.all_calendars()
     everything = [_calendar(persona, c) for c in listed]
-    page_size = _page_size(request.args, _prefer(request))
-    skip = int(request.args.get("$skip", "0") or 0)
+    page_size = odata.page_size(top, _prefer(request), DEFAULT_PAGE_SIZE)
     page = everything[skip : skip + page_size]
     if select:
         page = [{k: v for k, v in item.items() if k in select or k == "id"} for item in page]
     body = {
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/calendars",
+        "@odata.context": odata.context_url(persona.graph_id, "calendars", select),
         "value": page,
     }
     if skip + page_size < len(everything):
@@ -140,11 +139,19 @@ def calendars(ctx, request):
     return json_response(body)
 
 
+@endpoint
 def default_calendar(ctx, request):
     persona, error = authenticate(ctx, request, READ_SCOPES)
     if error:
         return error
-    return json_response(_calendar(persona, persona.default_calendar()))
+    select, _, _ = odata.check_query(
+        request.args, fields=odata.CALENDAR_FIELDS, type_name="Calendar", collection=False
+    )
+    item = _calendar(persona, persona.default_calendar())
+    if select:
+        item = {k: v for k, v in item.items() if k in select or k == "id"}
+    context = odata.context_url(persona.graph_id, "calendar", select, entity=True)
+    return json_response({"@odata.context": context, **item})
 
 
 def _calendar(persona, calendar):
@@ -172,6 +179,7 @@ def _not_found():
     return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
 
 
+@endpoint
 def calendar_view(ctx, request, calendar_id=None):
     persona, error = authenticate(ctx, request, READ_SCOPES)
     if error:
@@ -181,6 +189,9 @@ def calendar_view(ctx, request, calendar_id=None):
     if calendar is None:
         return _not_found()
     args = request.args
+    select, top, skip = odata.check_query(
+        args, fields=odata.EVENT_FIELDS, type_name="Event", collection=True
+    )
     if not args.get("startDateTime") or not args.get("endDateTime"):
         return graph_error(
             400,
@@ -205,14 +216,13 @@ def calendar_view(ctx, request, calendar_id=None):
         )
     prefer = _prefer(request)
     zone_label = prefer.get("outlook.timezone", "UTC")
-    try:
-        timefmt.zone(zone_label)
-    except ValueError:
+    # Windows or IANA names, in any case, as Outlook takes them in Prefer.
+    zone_name = odata.resolve_zone(zone_label)
+    if zone_name is None:
         return graph_error(
             400, "ErrorTimeZoneNotSupported", f"Time zone {zone_label!r} is not supported."
         )
-    page_size = _page_size(args, prefer)
-    skip = int(args.get("$skip", "0") or 0)
+    page_size = odata.page_size(top, prefer, DEFAULT_PAGE_SIZE)
     with ctx.state.lock:
         stored = [
             event
@@ -223,13 +233,20 @@ def calendar_view(ctx, request, calendar_id=None):
     for event in stored:
         found.extend(events.instances(event, start, end, persona.time_zone))
     found.sort(key=lambda entry: (entry[0], entry[2]["id"]))
-    select = _select(request)
+    if (args.get("$orderby") or "").strip().endswith(" desc"):
+        found.reverse()
     page = [
-        events.as_graph(item, start=s, end=e, zone_label=zone_label, select=select)
+        events.as_graph(
+            item, start=s, end=e, zone_label=zone_label, select=select, zone_name=zone_name
+        )
         for s, e, item in found[skip : skip + page_size]
     ]
+    if calendar_id is None and "/calendar/" not in request.path:
+        view_path = "calendarView"
+    else:
+        view_path = f"calendars('{calendar['id']}')/calendarView"
     body = {
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/calendarView",
+        "@odata.context": odata.context_url(persona.graph_id, view_path, select),
         "value": page,
     }
     if skip + page_size < len(found):
@@ -239,12 +256,13 @@ def calendar_view(ctx, request, calendar_id=None):
             f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query, safe='$:')}"
         )
     applied = [f'outlook.timezone="{zone_label}"'] if "outlook.timezone" in prefer else []
-    if "odata.maxpagesize" in prefer:
+    if "odata.maxpagesize" in prefer and top is None:
         applied.append(f"odata.maxpagesize={page_size}")
     headers = {"Preference-Applied": ", ".join(applied)} if applied else None
     return json_response(body, headers=headers)
 
 
+@endpoint
 def calendar_view_delta(ctx, request):
     """Delta is served for completeness (the app never uses it: it cannot $select)."""
     response = calendar_view(ctx, request)
@@ -258,16 +276,12 @@ def calendar_view_delta(ctx, request):
     return json_response(body, headers={"Preference-Applied": "odata.track-changes"})
 
 
+@endpoint
 def create_event(ctx, request, calendar_id=None):
     persona, error = authenticate(ctx, request, WRITE_SCOPES)
     if error:
         return error
-    try:
-        payload = json.loads(request.get_data() or b"{}")
-        if not isinstance(payload, dict):
-            raise ValueError("body must be an object")
-    except ValueError:
-        return graph_error(400, "ErrorInvalidRequest", "Cannot read the request body.")
+    payload = _event_body(request)
     state = ctx.state
     with state.lock:
         calendar = persona.calendar(calendar_id)
@@ -285,11 +299,7 @@ def create_event(ctx, request, calendar_id=None):
             # A repeated POST with the same transactionId creates nothing (201, the same event).
             return _event_response(state.mailbox(persona.username)[existing], persona, request, 201)
         try:
-            event = events.build_event(
-                {k: v for k, v in payload.items() if k != "simCalendarId"},
-                mailbox_zone=persona.time_zone,
-                now=state.now(),
-            )
+            event = events.build_event(payload, mailbox_zone=persona.time_zone, now=state.now())
         except events.InvalidEvent as exc:
             return graph_error(400, "ErrorInvalidRequest", str(exc))
         event["calendar_id"] = calendar["id"]
@@ -300,25 +310,49 @@ def create_event(ctx, request, calendar_id=None):
     return _event_response(event, persona, request, 201)
 
 
+@endpoint
 def event_item(ctx, request, event_id):
     needed = READ_SCOPES if request.method == "GET" else WRITE_SCOPES
     persona, error = authenticate(ctx, request, needed)
     if error:
         return error
+    select = None
+    if request.method == "GET":
+        select, _, _ = odata.check_query(
+            request.args, fields=odata.EVENT_FIELDS, type_name="Event", collection=False
+        )
+    changes = _event_body(request) if request.method == "PATCH" else None
     state = ctx.state
     with state.lock:
         mailbox = state.mailbox(persona.username)
         event = mailbox.get(event_id)
-        if event is None:
+        occurrence = None if event else events.find_occurrence(mailbox, event_id, persona.time_zone)
+        if event is None and occurrence is None:
+            return _not_found()
+        current = event or occurrence[2]
+        if not _if_match(request, current):
             return graph_error(
-                404, "ErrorItemNotFound", "The specified object was not found in the store."
+                412,
+                "ErrorIrresolvableConflict",
+                "The send or update operation could not be performed because the change key "
+                "passed in the request does not match the current change key for the item.",
             )
+        if occurrence is not None:
+            if request.method == "DELETE":
+                master, day = occurrence[0], occurrence[1]
+                master["deleted"].add(day.isoformat())
+                return Response(status=204)
+            if request.method == "PATCH":
+                return graph_error(
+                    400, "BadRequest", "The simulator does not edit single occurrences."
+                )
+            start, end, item = occurrence[3]
+            return _item_response(item, start, end, request, select)
         if request.method == "DELETE":
             del mailbox[event_id]
             return Response(status=204)
         if request.method == "PATCH":
             try:
-                changes = json.loads(request.get_data() or b"{}")
                 merged = {**_payload_of(event), **changes}
                 updated = events.build_event(
                     merged, mailbox_zone=persona.time_zone, now=state.now()
@@ -332,17 +366,64 @@ def event_item(ctx, request, event_id):
             if updated["isOnlineMeeting"] and not updated.get("onlineMeeting"):
                 _attach_online_meeting(updated, persona)
             mailbox[event_id] = event = updated
+    if request.method == "GET":
+        kind = "seriesMaster" if event.get("recurrence") else "singleInstance"
+        start, end = event["start_local"].astimezone(UTC), event["end_local"].astimezone(UTC)
+        return _item_response(dict(event, type=kind), start, end, request, select)
     return _event_response(event, persona, request, 200)
 
 
+def _item_response(item, start, end, request, select):
+    zone_label = _prefer(request).get("outlook.timezone", "UTC")
+    zone_name = odata.resolve_zone(zone_label) or "UTC"
+    body = events.as_graph(
+        item, start=start, end=end, zone_label=zone_label, select=select, zone_name=zone_name
+    )
+    return json_response(body)
+
+
+def _if_match(request, event):
+    """If-Match carries the @odata.etag the client last saw; '*' matches any version."""
+    wanted = request.headers.get("If-Match")
+    if not wanted:
+        return True
+    current = f'W/"{event["changeKey"]}"'
+    return any(tag.strip() in ("*", current) for tag in wanted.split(","))
+
+
+def _event_body(request):
+    """The JSON object of a POST/PATCH, checked as Graph checks it (raises QueryError)."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json":
+        raise odata.QueryError(
+            "UnsupportedMediaType",
+            f"The content type '{request.content_type or ''}' is not supported; send "
+            "application/json.",
+            status=415,
+        )
+    try:
+        payload = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise odata.QueryError("RequestBodyRead", "The request body is not a JSON object.")
+    odata.check_event_body(payload)
+    return payload
+
+
+@endpoint
 def list_events(ctx, request):
     persona, error = authenticate(ctx, request, READ_SCOPES)
     if error:
         return error
+    select, top, skip = odata.check_query(
+        request.args, fields=odata.EVENT_FIELDS, type_name="Event", collection=True
+    )
     with ctx.state.lock:
         stored = list(ctx.state.mailbox(persona.username).values())
+    page_size = odata.page_size(top, _prefer(request), DEFAULT_PAGE_SIZE)
     value = []
-    for event in stored:
+    for event in stored[skip : skip + page_size]:
         item = dict(event, type="seriesMaster" if event.get("recurrence") else "singleInstance")
         start = event["start_local"].astimezone(UTC)
         value.append(
@@ -351,12 +432,20 @@ def list_events(ctx, request):
                 start=start,
                 end=event["end_local"].astimezone(UTC),
                 zone_label="UTC",
-                select=_select(request),
+                select=select,
             )
         )
-    return json_response({"value": value})
+    body = {"@odata.context": odata.context_url(persona.graph_id, "events", select), "value": value}
+    if skip + page_size < len(stored):
+        query = {k: v for k, v in request.args.items() if k != "$skip"}
+        query["$skip"] = str(skip + page_size)
+        body["@odata.nextLink"] = (
+            f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query, safe='$:,')}"
+        )
+    return json_response(body)
 
 
+@endpoint
 def mailbox_settings(ctx, request):
     persona, error = authenticate(ctx, request, {"MailboxSettings.Read"})
     if error:
@@ -366,10 +455,11 @@ def mailbox_settings(ctx, request):
 
 def _event_response(event, persona, request, status):
     zone_label = _prefer(request).get("outlook.timezone", "UTC")
-    item = dict(event, type="singleInstance")
+    zone_name = odata.resolve_zone(zone_label) or "UTC"
+    item = dict(event, type="seriesMaster" if event.get("recurrence") else "singleInstance")
     start, end = event["start_local"].astimezone(UTC), event["end_local"].astimezone(UTC)
-    body = events.as_graph(item, start=start, end=end, zone_label=zone_label)
-    body["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#users('me')/events/$entity"
+    body = events.as_graph(item, start=start, end=end, zone_label=zone_label, zone_name=zone_name)
+    body["@odata.context"] = odata.context_url(persona.graph_id, "events", entity=True)
     return json_response(body, status=status)
 
 
@@ -417,11 +507,6 @@ def _payload_of(event):
     }
 
 
-def _select(request):
-    raw = request.args.get("$select")
-    return {part.strip() for part in raw.split(",") if part.strip()} if raw else None
-
-
 def _prefer(request):
     """Prefer header preferences: one header with comma-separated values, or several headers."""
     found = {}
@@ -430,13 +515,3 @@ def _prefer(request):
             name, _, value = part.strip().partition("=")
             found[name.strip()] = value.strip().strip('"')
     return found
-
-
-def _page_size(args, prefer):
-    for raw in (args.get("$top"), prefer.get("odata.maxpagesize")):
-        if raw:
-            try:
-                return max(1, int(raw))
-            except ValueError:
-                pass
-    return DEFAULT_PAGE_SIZE

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from . import pages
 from .personas import PERSONAL_TENANT
 
+SESSION_COOKIE = "sim_session"  # the simulated sign-in session (Microsoft's ESTSAUTH)
 CODE_LIFETIME = 600  # seconds; Microsoft's codes live about ten minutes
 RESERVED = {"openid", "profile", "offline_access", "email"}
 # How the answer reaches the redirect URI; for response_type=code Microsoft accepts all three
@@ -23,7 +24,23 @@ def json_response(body, status=200, headers=None):
     return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
 
 
+def known_tenant(ctx, tenant):
+    """The aliases, a tenant id, or a verified domain of one of the simulated tenants."""
+    if tenant in ("common", "organizations", "consumers"):
+        return True
+    domains = {p.username.split("@")[1] for p in ctx.state.personas.values()}
+    return tenant in ctx.state.tenants or tenant.lower() in domains
+
+
 def openid_configuration(ctx, request, tenant):
+    if not known_tenant(ctx, tenant):
+        return token_error(
+            "invalid_tenant",
+            90002,
+            f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and "
+            "are signing into the correct cloud. Check with your subscription administrator, "
+            "this may happen if there are no active subscriptions for the tenant.",
+        )
     issuer_tenant = "{tenantid}" if tenant in ("common", "organizations", "consumers") else tenant
     https, http = ctx.https_base, ctx.http_base
     return json_response(
@@ -120,7 +137,7 @@ def authorize(ctx, request, tenant):
             700016, f"Application with identifier '{args.get('client_id')}' was not found."
         )
     redirect_uri = args.get("redirect_uri", "")
-    if not ctx.redirect_uri_registered(redirect_uri):
+    if not redirect_uri_registered(ctx, redirect_uri):
         return pages.error(
             50011,
             f"The redirect URI '{redirect_uri}' specified in the request does not match the "
@@ -164,6 +181,8 @@ def authorize(ctx, request, tenant):
             "persona": None,
         }
         persona = state.personas.get(args.get("login_hint", ""))
+    if args.get("prompt") == "none":
+        return _silent(ctx, request, request_id, tenant)
     if persona and _allowed_in(persona, tenant):
         with state.lock:
             state.pending[request_id]["persona"] = persona.username
@@ -201,9 +220,19 @@ def _authorize_step(ctx, request, tenant, action):
             subcode="cancel",
             mode=pending["response_mode"],
         )
-    code = secrets.token_urlsafe(48)
     with state.lock:
         state.consent_withdrawn.discard(persona.username)
+        persona.consented |= set(_short(pending["scope"]))
+    answer = _code_answer(ctx, pending, persona)
+    # The browser now holds a sign-in session: a later prompt=none request uses it.
+    answer.set_cookie(SESSION_COOKIE, persona.username, httponly=True, samesite="Lax")
+    return answer
+
+
+def _code_answer(ctx, pending, persona):
+    state = ctx.state
+    code = secrets.token_urlsafe(48)
+    with state.lock:
         state.codes[code] = {
             **pending,
             "username": persona.username,
@@ -216,6 +245,72 @@ def _authorize_step(ctx, request, tenant, action):
         "session_state": str(uuid.uuid4()),
     }
     return _answer(pending["redirect_uri"], query, pending["response_mode"])
+
+
+def _silent(ctx, request, request_id, tenant):
+    """prompt=none: answer from the browser's session, or send an error back to the app
+    (Microsoft never shows a page then)."""
+    state = ctx.state
+    with state.lock:
+        pending = state.pending.pop(request_id)
+        persona = state.personas.get(request.cookies.get(SESSION_COOKIE, ""))
+    if persona is None or not _allowed_in(persona, tenant):
+        return _redirect_error(
+            pending["redirect_uri"],
+            pending["state"],
+            "login_required",
+            50058,
+            "A silent sign-in request was sent but no user is signed in.",
+            mode=pending["response_mode"],
+        )
+    missing = set(_short(pending["scope"])) - persona.consented
+    if missing or persona.username in state.consent_withdrawn or _needs_admin(ctx, persona):
+        return _redirect_error(
+            pending["redirect_uri"],
+            pending["state"],
+            "consent_required",
+            65001,
+            f"The user or administrator has not consented to use the application with ID "
+            f"'{state.client_id}' named 'Okomo'. Send an interactive authorization request for "
+            "this user and resource.",
+            mode=pending["response_mode"],
+        )
+    return _code_answer(ctx, pending, persona)
+
+
+def _short(scopes):
+    """Delegated scopes as short names, without the OpenID ones every request carries."""
+    return [s.rsplit("/", 1)[-1] for s in scopes if s not in RESERVED]
+
+
+def redirect_uri_registered(ctx, uri):
+    """Exact match, except that a loopback URI's port is ignored (as Microsoft does);
+    localhost and 127.0.0.1 are different hosts."""
+    given = urlsplit(uri)
+    for known in ctx.state.redirect_uris:
+        registered = urlsplit(known)
+        if uri == known:
+            return True
+        loopback = given.hostname in ("localhost", "127.0.0.1")
+        if loopback and (given.scheme, given.hostname, given.path, given.query) == (
+            registered.scheme,
+            registered.hostname,
+            registered.path,
+            registered.query,
+        ):
+            return True
+    return False
+
+
+def _not_consented(ctx):
+    return token_error(
+        "invalid_grant",
+        65001,
+        f"The user or administrator has not consented to use the application with ID "
+        f"'{ctx.state.client_id}' named 'Okomo'. Send an interactive authorization request for "
+        "this user and resource.",
+        suberror="consent_required",
+    )
 
 
 def _consent_or_block(ctx, action, request_id, persona):
@@ -289,7 +384,7 @@ def admin_consent(ctx, request, tenant):
         if request.args.get("client_id") != state.client_id:
             return pages.error(700016, "Application was not found in the directory.")
         redirect_uri = request.args.get("redirect_uri")
-        if redirect_uri and not ctx.redirect_uri_registered(redirect_uri):
+        if redirect_uri and not redirect_uri_registered(ctx, redirect_uri):
             return pages.error(50011, "The redirect URI does not match the application's.")
         request_id = secrets.token_urlsafe(16)
         with state.lock:
@@ -400,8 +495,9 @@ def _redeem_code(ctx, form):
     if form.get("redirect_uri") != grant["redirect_uri"]:
         return token_error(
             "invalid_grant",
-            50148,
-            "The redirect_uri does not match the redirect URI used at authorization.",
+            500112,
+            f"The reply address '{form.get('redirect_uri')}' does not match the reply address "
+            f"'{grant['redirect_uri']}' provided when requesting Authorization code.",
         )
     verifier = form.get("code_verifier", "")
     challenge = (
@@ -415,6 +511,10 @@ def _redeem_code(ctx, form):
             "request.",
         )
     persona = state.personas[grant["username"]]
+    # MSAL repeats the scopes in the redemption; one the user never consented to is refused.
+    requested = form.get("scope", "").split() or grant["scope"]
+    if set(_short(requested)) - persona.consented:
+        return _not_consented(ctx)
     return _issue(ctx, persona, grant["scope"], nonce=grant["nonce"])
 
 
@@ -430,6 +530,7 @@ def _redeem_refresh_token(ctx, form):
                 50173,
                 "The provided grant has expired due to it being revoked, a fresh auth token is "
                 "needed. The user might have changed or reset their password.",
+                suberror="bad_token",
             )
         if grant is None:
             return token_error(
@@ -448,10 +549,14 @@ def _redeem_refresh_token(ctx, form):
                 "for this user and resource.",
                 suberror="consent_required",
             )
+        persona = state.personas[grant["username"]]
+        requested = form.get("scope", "").split() or grant["scopes"]
+        if set(_short(requested)) - persona.consented:
+            # As after the app adds a scope: the refresh token stays valid for the old ones.
+            state.refresh_tokens[presented] = grant
+            return _not_consented(ctx)
         # Rotation: the presented refresh token is spent.
         state.retired_refresh_tokens[presented] = "rotated"
-    persona = state.personas[grant["username"]]
-    requested = form.get("scope", "").split() or grant["scopes"]
     return _issue(ctx, persona, requested)
 
 

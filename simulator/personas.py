@@ -30,6 +30,9 @@ class Persona:
     # Calendars besides the default one: {"id", "name", "can_edit", "owner": {"name",
     # "address"}}; the owner is someone else for a calendar shared with this account.
     calendars: list = field(default_factory=list)
+    # The delegated scopes (short names) this account has consented to for the app; a token
+    # request for any other scope gets AADSTS65001 consent_required.
+    consented: set = field(default_factory=set)
 
     @property
     def calendar_id(self):

@@ -27,6 +27,8 @@ class Settings:
     access_token_lifetime: int = 3599
     latency_ms: int = 0
     clock_offset_seconds: int = 0
+    # Graph's longest lifetime of an event subscription (older documents: 4230).
+    subscription_max_minutes: int = 10080
 
 
 @dataclass
@@ -54,6 +56,11 @@ class State:
             self.transactions = {}  # (username, transactionId) -> event id
             self.faults = []
             self.log = []
+            self.subscriptions = {}  # id -> subscription (simulator/subscriptions.py)
+            self.deliveries = []  # notifications sent: url, kind, count, status
+            from . import subscriptions
+
+            subscriptions.reset(self)
 
     def now(self):
         return time.time() + self.settings.clock_offset_seconds
@@ -62,4 +69,12 @@ class State:
         return prefix + secrets.token_urlsafe(size)
 
     def mailbox(self, username):
-        return self.events.setdefault(username, {})
+        """The user's events; every change to them notifies subscribers."""
+        box = self.events.get(username)
+        if box is None:
+            from . import subscriptions
+
+            box = self.events[username] = subscriptions.Mailbox(
+                username, lambda *change: subscriptions.event_changed(self, *change)
+            )
+        return box
