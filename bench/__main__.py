@@ -16,6 +16,7 @@ from . import environment, report
 SIZES = {
     "full": {
         "slots": {"sizes": [100, 1_000, 10_000], "repeats": 21},
+        "peer": {"sizes": [100, 1_000, 10_000], "repeats": 11},
         "page": {"busy": 1_000, "seconds": 10.0, "requests": 20_000},
         "sync": {"calendars": 1_000, "events": 300, "latency_ms": 50},
         "race": {"customers": 50},
@@ -24,6 +25,7 @@ SIZES = {
     },
     "tiny": {
         "slots": {"sizes": [10, 50], "repeats": 3},
+        "peer": {"sizes": [30], "repeats": 2},
         "page": {"busy": 20, "seconds": 0.5, "requests": 40},
         "sync": {"calendars": 3, "events": 20, "latency_ms": 5, "timeout": 60},
         "race": {"customers": 5},
@@ -62,6 +64,10 @@ def run_part(name, options, db_name):
 
         return fault_drill.run(**options)
     environment.use_database(f"{db_name}_{name}")
+    if name == "peer":
+        from . import peer_comparison
+
+        return peer_comparison.run(**options)
     if name == "page":
         from . import booking_page
 
@@ -74,7 +80,9 @@ def run_part(name, options, db_name):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tiny", action="store_true", help="smallest sizes: checks that it runs")
-    parser.add_argument("--part", choices=["slots", "page", "sync", "race", "drill", "staleness"])
+    parser.add_argument(
+        "--part", choices=["slots", "peer", "page", "sync", "race", "drill", "staleness"]
+    )
     parser.add_argument("--options", default="{}")
     parser.add_argument("--db", default="okomo_bench")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")

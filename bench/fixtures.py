@@ -5,8 +5,10 @@ from datetime import time, timedelta
 
 from bookings.models import BookingSettings, WeeklyHours
 from calendars.encryption import encrypt
-from calendars.models import BusyInterval, CalendarConnection
+from calendars.models import CalendarConnection
+from calendars.sync import store_busy_intervals
 from experts.models import User
+from okomo.intervals import Interval
 
 
 def expert_with_busy_times(slug, busy_count, *, now, seed=3):
@@ -35,10 +37,10 @@ def expert_with_busy_times(slug, busy_count, *, now, seed=3):
     starts = sorted(
         now + timedelta(minutes=15 * rng.randrange(4 * 24 * 60)) for _ in range(busy_count)
     )
-    BusyInterval.objects.bulk_create(
-        BusyInterval(
-            connection=connection, start=s, end=s + timedelta(minutes=rng.choice([15, 30, 60]))
-        )
-        for s in starts
+    # Stored as a sync stores them (rows and the packed copy the slot finder reads).
+    store_busy_intervals(
+        connection,
+        [Interval(s, s + timedelta(minutes=rng.choice([15, 30, 60]))) for s in starts],
+        now=now,
     )
     return expert

@@ -43,6 +43,8 @@ def render(results, *, machine, when, size):
             f"- Growth from 1,000 to 10,000: {growth:.1f}× (N log N would be {nlogn:.1f}×:"
             f" {_ok(growth <= nlogn * 1.2)}).",
         ]
+    if "peer" in results:
+        lines += _peer(results["peer"])
     page = results["page"]
     s, f = page["slots"], page["floor"]
     lines += [
@@ -194,3 +196,46 @@ def _drill(drill):
     if effects["failures"]:
         lines.append(f"- Failed effects: {effects['failures']}.")
     return [*lines, ""]
+
+
+def _peer(peer):
+    """Ours against django-appointment (bench/peer_comparison.py)."""
+    rows = peer["rows"]
+    goal = {100: 30, 1_000: 30, 10_000: 15}
+    lines = [
+        "",
+        f"## Against a peer: {peer['peer']}",
+        "",
+        "One expert, Mon–Fri 08:00–18:00 Europe/Zurich, 30-minute appointments on a 15-minute",
+        "grid, N busy blocks of 30–90 minutes on working days (`random.Random(42)`), from today to",
+        "the end of the second month after this one. The peer: its `get_available_slots_for_staff`"
+        " for every day, in-process SQLite, its own virtualenv (var/peer-venv). Ours: the slots"
+        " JSON view through Django's test client (routing, every middleware, the cache) on"
+        f" PostgreSQL, the horizon in {rows[0]['requests'] if rows else '?'} requests (at most 62"
+        " days each). Both interleaved in one process pair, on one frozen clock; medians (min).",
+        "",
+        "| N busy | slots | peer | ours, cache miss | ours, cache hit | ratio (miss) |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {r['slots']:,} | {r['peer_ms']:.0f} ms ({r['peer_min_ms']:.0f}),"
+            f" {r['peer_queries']} queries | {r['miss_ms']:.1f} ms ({r['miss_min_ms']:.1f}),"
+            f" {r['queries']} queries | {r['hit_ms']:.1f} ms ({r['hit_min_ms']:.1f}) |"
+            f" {r['ratio']:.0f}× |"
+        )
+    lines += ["", "- Both sides found exactly the same slots at every N (checked slot by slot)."]
+    for r in rows:
+        if r["n"] in goal:
+            lines.append(
+                f"- N = {r['n']:,}: {r['ratio']:.0f}× on a cache miss"
+                f" (target ≥ {goal[r['n']]}×: {_ok(r['ratio'] >= goal[r['n']])})."
+            )
+    big = next((r for r in rows if r["n"] == 10_000), None)
+    if big:
+        per_request = big["miss_ms"] / big["requests"]
+        lines.append(
+            f"- N = 10,000: {per_request:.1f} ms per request on a cache miss (mean of"
+            f" {big['requests']}; target < 15 ms: {_ok(per_request < 15)})."
+        )
+    return lines

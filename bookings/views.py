@@ -19,7 +19,7 @@ from okomo.intervals import Interval
 from . import services, slot_cache
 from .forms import BookingRequestForm, StartForm
 from .models import BookingSettings
-from .offer import offer_for, offered_slots
+from .offer import offer_for, offered_seconds
 from .ratelimit import Limit, count_booking_request
 
 # A month view needs at most six weeks; longer asks are refused rather than computed.
@@ -130,7 +130,14 @@ def slots_json(request, slug):
     key = f"slots:{expert_id}:{first}:{last}:{zone_name}:{now:%Y%m%d%H%M}"
     body, version = slot_cache.get(expert_id, key)
     if body is None:
-        expert = _expert(slug)
+        # The connection comes along for its packed busy times (not its tokens).
+        expert = (
+            get_user_model()
+            .objects.select_related("booking_settings", "calendar_connection")
+            .defer("calendar_connection__token_cache")
+            .filter(pk=expert_id, is_active=True)
+            .first()
+        )
         if expert is None:  # deactivated since its id was read
             return _no_booking_page(request)
         body = _slots_answer(expert, zone, first, last, now=now)
@@ -148,22 +155,64 @@ def _slots_answer(expert, zone, first, last, *, now):
         datetime.combine(last, time(0), tzinfo=zone),
     )
     days = {}
-    for start in offered_slots(expert, window, now=now):
-        local = start.astimezone(zone)
-        days.setdefault(local.date().isoformat(), []).append(
-            {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "time": local.strftime("%H:%M")}
-        )
+    texts = _SlotTexts(zone)
+    for start in offered_seconds(expert, window, now=now):
+        day, clock = texts.local(start)
+        days.setdefault(day, []).append(f'{{"start": "{texts.utc(start)}", "time": "{clock}"}}')
     offer = offer_for(expert, now=now)
-    return json.dumps(
+    head = json.dumps(
         {
             "expert": {"name": expert.display_name, "time_zone": expert.time_zone},
             "time_zone": str(zone),
             "appointment_minutes": offer.settings.appointment_minutes,
             "bookable_from": offer.bookable.start.isoformat() if offer.bookable else None,
             "bookable_until": offer.bookable.end.isoformat() if offer.bookable else None,
-            "days": days,
         }
     )
+    # The days as text, as json.dumps would write them: thousands of start times made only
+    # of digits and "-:TZ" need no escaping, and are written three times faster so.
+    listed = ", ".join(f'"{day}": [{", ".join(slots)}]' for day, slots in days.items())
+    return f'{head[:-1]}, "days": {{{listed}}}}}'
+
+
+_EPOCH_DAY = date(1970, 1, 1)
+_CLOCK = [f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60)]
+
+
+class _SlotTexts:
+    """Epoch seconds → the answer's texts, by table rather than strftime (an answer formats
+    thousands of start times); the zone's offset is looked up once an hour."""
+
+    def __init__(self, zone):
+        self.zone = zone
+        self.days = {}
+        self.offsets = {}
+
+    def _day(self, number):
+        text = self.days.get(number)
+        if text is None:
+            text = self.days[number] = (_EPOCH_DAY + timedelta(days=number)).isoformat()
+        return text
+
+    def utc(self, seconds):
+        """'2026-11-26T09:15:00Z'"""
+        day, rest = divmod(seconds, 86400)
+        minute, second = divmod(rest, 60)
+        return f"{self._day(day)}T{_CLOCK[minute]}:{second:02d}Z"
+
+    def local(self, seconds):
+        """('2026-11-26', '10:15') in the zone."""
+        hour = seconds // 3600
+        offset = self.offsets.get(hour)
+        if offset is None:
+            first = datetime.fromtimestamp(hour * 3600, self.zone).utcoffset()
+            last = datetime.fromtimestamp(hour * 3600 + 3599, self.zone).utcoffset()
+            # An hour in which the offset changes is not remembered: looked up each time.
+            offset = self.offsets[hour] = int(first.total_seconds()) if first == last else False
+        if offset is False:
+            offset = int(datetime.fromtimestamp(seconds, self.zone).utcoffset().total_seconds())
+        day, rest = divmod(seconds + offset, 86400)
+        return self._day(day), _CLOCK[rest // 60]
 
 
 @require_POST

@@ -62,6 +62,9 @@ class CalendarConnection(models.Model):
     # SHA-256 of the stored busy intervals: an unchanged calendar is recognised without
     # reading them back (the common case, every 30 minutes).
     busy_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # The same busy times merged into one value the slot finder reads in one go (see
+    # calendars/packed.py); valid only while busy_fingerprint is set.
+    busy_packed = models.BinaryField(default=b"", blank=True, editable=False)
     last_problem = models.TextField(_("last problem"), blank=True)
     last_problem_kind = models.CharField(
         _("kind of last problem"), max_length=20, choices=ProblemKind.choices, blank=True

@@ -68,6 +68,8 @@ def _store_connection(expert, *, sign_in, me, meeting_providers):
             "token_cache": encrypt(sign_in.token_cache),
             "online_meeting_providers": meeting_providers,
             "busy_fingerprint": "",
+            # The packed copy of the busy times goes with them (the privacy promise).
+            "busy_packed": b"",
             "status": CalendarConnection.Status.CONNECTED,
             "last_problem": "",
             "last_problem_kind": "",
@@ -153,7 +155,7 @@ def _forget(connection, calendars):
     had_busy_times = BusyInterval.objects.filter(calendar__in=pks).exists()
     Calendar.objects.filter(pk__in=pks).delete()  # their busy intervals with them
     # The stored times no longer match the fingerprint of the last sync.
-    CalendarConnection.objects.filter(pk=connection.pk).update(busy_fingerprint="")
+    CalendarConnection.objects.filter(pk=connection.pk).update(busy_fingerprint="", busy_packed=b"")
     _default_receives(connection)
     if had_busy_times:
         announce_busy_times_changed(connection.expert_id)

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from okomo.intervals import Interval, merge
 
-from . import graph, services, transport
+from . import graph, packed, services, transport
 from .busy import UnusableEvent, blocking_show_as, busy_intervals
 from .identity import MicrosoftUnavailable, ReconnectNeeded
 from .models import BusyInterval, Calendar, CalendarConnection
@@ -309,7 +309,11 @@ def store_busy_intervals(
         BusyInterval.objects.bulk_create(fresh)
     if stale or fresh:
         announce_busy_times_changed(connection.expert_id)
-    CalendarConnection.objects.filter(pk=connection.pk).update(busy_fingerprint=fingerprint, **done)
+    CalendarConnection.objects.filter(pk=connection.pk).update(
+        busy_fingerprint=fingerprint,
+        busy_packed=packed.pack(i for listed in by_calendar.values() for i in listed),
+        **done,
+    )
     return len(fresh), len(stale)
 
 
