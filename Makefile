@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The test suite runs on PostgreSQL; `make test DATABASE_URL=sqlite:///var/test.sqlite3` on SQLite.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/okomo
 
-.PHONY: run test install services lint format messages bench clean
+.PHONY: run test install services lint format messages bench bench-scale clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: install services messages
 # Prints the figures and writes bench/RESULTS.md (several minutes; PostgreSQL and Redis).
 bench: install services messages
 	$(BIN)/python -m bench
+
+# 10,000 connected calendars, one sync cycle through real Celery workers; prints the figures
+# and writes its section of bench/RESULTS.md. SCALE_ARGS="--calendars 2000" for another size.
+bench-scale: install services messages
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 lint: install
 	$(BIN)/ruff check --fix .

@@ -55,6 +55,10 @@ def run_part(name, options, db_name):
         from . import sync_cycle
 
         return sync_cycle.run(**options)
+    if name == "scale":
+        from . import scale
+
+        return scale.run(**options)
     if name == "staleness":
         from . import staleness
 
@@ -81,7 +85,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tiny", action="store_true", help="smallest sizes: checks that it runs")
     parser.add_argument(
-        "--part", choices=["slots", "peer", "page", "sync", "race", "drill", "staleness"]
+        "--part",
+        # scale: only through `make bench-scale` (python -m bench.scale), minutes of its own.
+        choices=["slots", "peer", "page", "sync", "race", "drill", "staleness", "scale"],
     )
     parser.add_argument("--options", default="{}")
     parser.add_argument("--db", default="okomo_bench")
@@ -121,7 +127,12 @@ def main():
     text = report.render(results, machine=environment.machine(), when=datetime.now(UTC), size=size)
     print(text)
     if not args.no_write:
-        (environment.ROOT / "bench" / "RESULTS.md").write_text(text)
+        from .scale import kept_section
+
+        results_path = environment.ROOT / "bench" / "RESULTS.md"
+        # The scale section comes from `make bench-scale`; a full run keeps it.
+        kept = kept_section(results_path.read_text()) if results_path.exists() else ""
+        results_path.write_text(text.rstrip("\n") + "\n\n" + kept if kept else text)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,41 @@ def test_every_benchmark_runs_on_a_tiny_size_and_reports_its_targets():
     assert "target < 10 s: met" in report  # a change in Outlook arrives within seconds
 
 
+@pytest.mark.worker
+def test_scale_benchmark_runs_on_a_tiny_size_and_reports_its_figures():
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.scale",
+            "--calendars",
+            "20",
+            "--no-write",
+            "--db",
+            _bench_database() + "_scale",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = out.stdout
+    assert "## Scale: 20 calendars, one sync cycle through real Celery workers" in report
+    for figure in (
+        "| first (all new) |",
+        "| second (unchanged) |",
+        "syncs/s",
+        "Projected per 2-core host per 30 minutes (measured rate × 1,800 s):",
+        "SQL statements per unchanged calendar:",
+        "A second and a tenth worker host",
+    ):
+        assert figure in report
+    # Every calendar synced without a problem in both cycles.
+    assert report.count(" | 0 |") == 2
+
+
 def test_slot_finder_agrees_with_the_naive_reference():
     from datetime import UTC, datetime
 
