@@ -131,6 +131,8 @@ def _staleness(stale):
         f" | {live['median_s']:.1f} s | {live['max_s']:.1f} s |",
         f"| polling only | {poll['median_s']:.1f} s | {poll['max_s']:.1f} s |",
         "",
+        f"- {live.get('notified', '?')} of {live['changes']} live changes were stored by a"
+        " notified sync.",
         f"- Live updates: median {live['median_s']:.1f} s (target < 10 s: {_ok(live['median_s'] < 10)}),"
         " independent of the interval. Polling waits half an interval on average: about 15"
         " minutes at the production interval of 30 minutes.",
