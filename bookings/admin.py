@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from okomo.admin_times import StaffTimesMixin, time_column, time_field
+from okomo.admin_times import StaffTimesMixin, ViewOnlyMixin, time_column, time_field
 
 from .models import Booking
 
 
 @admin.register(Booking)
-class BookingAdmin(StaffTimesMixin, admin.ModelAdmin):
+class BookingAdmin(ViewOnlyMixin, StaffTimesMixin, admin.ModelAdmin):
     """Read-only: every change of a booking goes through bookings.services, which also mails
     the customer and keeps Outlook in step; an edit or delete here would do neither."""
 
@@ -61,12 +61,3 @@ class BookingAdmin(StaffTimesMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("customer"), ordering="customer_email")
     def customer(self, booking):
         return f"{booking.customer_name} <{booking.customer_email}>"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

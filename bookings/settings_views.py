@@ -71,6 +71,20 @@ def _availability(request, *, weekly_form=None, date_form=None):
     }
 
 
+def _availability_answer(request, fragment, *, status=200, **forms):
+    """The Availability tab's answer to one of its forms (context built only if rendered)."""
+    if status == 200 and not request.htmx:
+        return redirect("bookings:availability")
+    return _answer(
+        request,
+        tab="bookings:availability",
+        page="bookings/availability.html",
+        fragment=fragment,
+        context=_availability(request, **forms),
+        status=status,
+    )
+
+
 @login_required
 def availability_page(request):
     """Settings tab "Availability": weekly hours and dates with other hours."""
@@ -84,23 +98,10 @@ def save_weekly_hours(request):
         messages.error(
             request, _("Your weekly hours were not saved. Please check the marked days.")
         )
-        return _answer(
-            request,
-            tab="bookings:availability",
-            page="bookings/availability.html",
-            fragment=WEEKLY,
-            context=_availability(request, weekly_form=form),
-            status=400,
-        )
+        return _availability_answer(request, WEEKLY, weekly_form=form, status=400)
     hours.replace_weekly_hours(request.user, weekly=form.cleaned_data["weekly"])
     messages.success(request, _("Your weekly hours were saved."))
-    return _answer(
-        request,
-        tab="bookings:availability",
-        page="bookings/availability.html",
-        fragment=WEEKLY,
-        context=_availability(request),
-    )
+    return _availability_answer(request, WEEKLY)
 
 
 @form_action("bookings:availability")
@@ -108,14 +109,7 @@ def add_exception(request):
     form = DateExceptionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The date was not saved. Please check the marked fields."))
-        return _answer(
-            request,
-            tab="bookings:availability",
-            page="bookings/availability.html",
-            fragment=DATES,
-            context=_availability(request, date_form=form),
-            status=400,
-        )
+        return _availability_answer(request, DATES, date_form=form, status=400)
     day, ranges = form.cleaned_data["date"], form.cleaned_data["hours"]
     hours.set_other_hours(request.user, day=day, ranges=ranges)
     when = formats.date_format(day, "DATE_FORMAT")
@@ -123,13 +117,7 @@ def add_exception(request):
         messages.success(request, _("%(date)s: your other hours were saved.") % {"date": when})
     else:
         messages.success(request, _("%(date)s is saved as a day off.") % {"date": when})
-    return _answer(
-        request,
-        tab="bookings:availability",
-        page="bookings/availability.html",
-        fragment=DATES,
-        context=_availability(request),
-    )
+    return _availability_answer(request, DATES)
 
 
 @form_action("bookings:availability")
@@ -138,13 +126,7 @@ def delete_exception(request, day):
     if hours.remove_other_hours(request.user, day=day):
         messages.success(request, _("%(date)s follows your weekly hours again.") % {"date": when})
     # Only the list is answered: a date being typed into the form below stays.
-    return _answer(
-        request,
-        tab="bookings:availability",
-        page="bookings/availability.html",
-        fragment=DATE_LIST,
-        context=_availability(request),
-    )
+    return _availability_answer(request, DATE_LIST)
 
 
 # --- Booking page ---------------------------------------------------------------------------

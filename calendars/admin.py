@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from okomo import metrics
-from okomo.admin_times import StaffTimesMixin, staff_zone, time_column, time_field, zone_label
+from okomo.admin_times import (
+    StaffTimesMixin,
+    ViewOnlyMixin,
+    staff_zone,
+    time_column,
+    time_field,
+    zone_label,
+)
 
 from . import subscriptions
 from .models import BusyInterval, Calendar, CalendarConnection, Subscription
@@ -19,41 +26,27 @@ HEALTH_LIST_LIMIT = 100
 OUTLOOK = "bookings.outlook_"
 
 
-class CalendarInline(admin.TabularInline):
+class CalendarInline(ViewOnlyMixin, admin.TabularInline):
     """The account's calendars by name, and which block times or receive appointments."""
 
     model = Calendar
     fields = ["name", "owner_name", "is_default", "can_edit", "blocks", "receives_appointments"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class SubscriptionInline(admin.TabularInline):
+class SubscriptionInline(ViewOnlyMixin, admin.TabularInline):
     """Live updates: the Graph subscriptions on the blocking calendars (never the secret)."""
 
     model = Subscription
     fields = ["resource", "expires_at", "last_notification_at", "created_at"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
     verbose_name_plural = gettext_lazy("live updates (change notifications)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarConnection)
-class CalendarConnectionAdmin(StaffTimesMixin, admin.ModelAdmin):
+class CalendarConnectionAdmin(ViewOnlyMixin, StaffTimesMixin, admin.ModelAdmin):
     """Read-only: connections come from an expert's own Microsoft sign-in and change only
     through calendars.services (a disconnect also forgets tokens and busy times)."""
 
@@ -109,15 +102,6 @@ class CalendarConnectionAdmin(StaffTimesMixin, admin.ModelAdmin):
             connection.account_address,
             expert.display_name or expert.email,
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         health = self.admin_site.admin_view(self.sync_health_view)

@@ -25,14 +25,9 @@ MAX_VALIDATION_TOKEN = 2048
 @csrf_exempt
 @require_POST
 def changes(request):
-    handshake = _handshake(request)
-    if handshake is not None:
-        return handshake
-    items = _items(request)
-    if items is None:
-        return HttpResponseBadRequest(
-            "Expected a JSON object with a list 'value'.", content_type="text/plain"
-        )
+    items, answer = _read(request)
+    if answer is not None:
+        return answer
     now = timezone.now()
     found = subscriptions.received(items, now=now)
     if found.forged:
@@ -45,14 +40,9 @@ def changes(request):
 @csrf_exempt
 @require_POST
 def lifecycle(request):
-    handshake = _handshake(request)
-    if handshake is not None:
-        return handshake
-    items = _items(request)
-    if items is None:
-        return HttpResponseBadRequest(
-            "Expected a JSON object with a list 'value'.", content_type="text/plain"
-        )
+    items, answer = _read(request)
+    if answer is not None:
+        return answer
     found = subscriptions.lifecycle_received(items)
     if len(found) < len(items):
         logger.warning("lifecycle notifications rejected count=%d", len(items) - len(found))
@@ -60,6 +50,19 @@ def lifecycle(request):
         logger.info("lifecycle notification %s", event)
         tasks.queue_lifecycle(subscription_pk, event)
     return HttpResponse(status=202)
+
+
+def _read(request):
+    """(notifications, None), or (None, the answer): the handshake's echo or a 400."""
+    handshake = _handshake(request)
+    if handshake is not None:
+        return None, handshake
+    items = _items(request)
+    if items is None:
+        return None, HttpResponseBadRequest(
+            "Expected a JSON object with a list 'value'.", content_type="text/plain"
+        )
+    return items, None
 
 
 def _handshake(request):

@@ -1,10 +1,26 @@
-"""Times in the admin: in the staff member's own time zone, and always labelled with it."""
+"""The admin's shared pieces: view-only pages, and times in the staff member's own time zone,
+always labelled with it."""
 
 import zoneinfo
 
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+
+class ViewOnlyMixin:
+    """No adding, changing or deleting: these rows change only through the app's services
+    (a disconnect also forgets tokens, a cancellation mails the customer)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 # Compact and unambiguous in every language; the zone is named beside it.
 FORMAT = "%Y-%m-%d %H:%M"

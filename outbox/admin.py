@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from okomo.admin_times import StaffTimesMixin, time_column, time_field
+from okomo.admin_times import StaffTimesMixin, ViewOnlyMixin, time_column, time_field
 
 from .models import Effect
 
 
 @admin.register(Effect)
-class EffectAdmin(StaffTimesMixin, admin.ModelAdmin):
+class EffectAdmin(ViewOnlyMixin, StaffTimesMixin, admin.ModelAdmin):
     """Read-only: effects are recorded by the services and carried out by the workers."""
 
     list_filter = ["status", "kind"]
@@ -40,12 +40,3 @@ class EffectAdmin(StaffTimesMixin, admin.ModelAdmin):
             time_column("next_attempt_at", _("Next attempt")),
             "last_error",
         ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
