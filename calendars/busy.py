@@ -63,7 +63,9 @@ def _placed(event, zone):
         end = event.end.replace(tzinfo=source)
     if end <= start:
         raise UnusableEvent(f"event ends before it starts: {event.start} .. {event.end}")
-    return Interval(start.astimezone(UTC), end.astimezone(UTC))
+    if start.tzinfo is not UTC:  # UTC is what we ask Graph for: usually nothing to convert
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+    return Interval(start, end)
 
 
 def _zone(name):

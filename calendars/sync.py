@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
 
@@ -23,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 # "Sync now" runs at most this often per calendar.
 MANUAL_SYNC_SPACING = timedelta(minutes=1)
+
+
+# Outcomes whose UPDATE stored the result (and released the lease it was given).
+STORED = ("changed", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -50,23 +55,28 @@ def sync_lease() -> timedelta:
 def claim_due_connections(*, now: datetime) -> list[int]:
     """Move each due connection's next_sync_at the reclaim time on; return those this call moved.
 
-    The conditional UPDATE is the claim: of two dispatchers racing, only one moves a row. The
-    finished sync moves next_sync_at a whole interval on; a claim whose task died with its
-    worker lapses after the reclaim time and the calendar is claimed again. A calendar whose
-    sync holds the lease is left alone until that sync ends or its lease runs out.
+    One conditional UPDATE … RETURNING is the claim: of two dispatchers racing, the second
+    finds the rows moved and the condition false, so each row is claimed once. The finished
+    sync moves next_sync_at a whole interval on; a claim whose task died with its worker
+    lapses after the reclaim time and the calendar is claimed again. A calendar whose sync
+    holds the lease is left alone until that sync ends or its lease runs out.
     """
-    claimable = Q(next_sync_at__lte=now) & (
-        Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lte=now)
-    )
-    due = CalendarConnection.objects.filter(
-        claimable, status=CalendarConnection.Status.CONNECTED
-    ).values_list("pk", flat=True)
-    next_at = now + reclaim_time()
-    return [
-        pk
-        for pk in due
-        if CalendarConnection.objects.filter(claimable, pk=pk).update(next_sync_at=next_at)
-    ]
+    table = _quote(CalendarConnection._meta.db_table)
+    adapt = db_connection.ops.adapt_datetimefield_value
+    with db_connection.cursor() as cursor:
+        # Plain SQL: the ORM's update() cannot say RETURNING (PostgreSQL and SQLite can).
+        cursor.execute(
+            f"UPDATE {table} SET next_sync_at = %s"  # noqa: S608 (names from _meta)
+            " WHERE status = %s AND next_sync_at <= %s"
+            " AND (sync_lease_until IS NULL OR sync_lease_until <= %s) RETURNING id",
+            [
+                adapt(now + reclaim_time()),
+                CalendarConnection.Status.CONNECTED,
+                adapt(now),
+                adapt(now),
+            ],
+        )
+        return sorted(pk for (pk,) in cursor.fetchall())
 
 
 def request_sync(connection: CalendarConnection, *, now: datetime) -> bool:
@@ -143,26 +153,51 @@ def run_sync(connection_id: int, *, now: datetime, claimed: bool = False) -> Syn
     lease = sync_lease()
     if not rows.update(sync_lease_until=now + lease):
         return None
+    # Whatever started this sync (beat, "Sync now", a booking), the next one is due a full
+    # interval later. A sync that stores its result releases the lease in that same UPDATE.
+    release = {"sync_lease_until": None, "next_sync_at": now + sync_interval()}
+    result = None
     try:
-        connection = CalendarConnection.objects.select_related("expert").get(pk=connection_id)
+        connection, listed = _connection_and_calendars(connection_id)
         # Microsoft gets four fifths of the lease and no more: the sync ends before its lease
         # does, so no reclaimed or redelivered sync of the calendar runs beside it.
         with transport.deadline(lease.total_seconds() * 0.8):
-            return sync_connection(connection, now=now)
+            result = sync_connection(connection, now=now, listed=listed, release=release)
+        return result
     finally:
-        # Whatever started this sync (beat, "Sync now", a booking), the next one is due a
-        # full interval later.
-        CalendarConnection.objects.filter(pk=connection_id).update(
-            sync_lease_until=None, next_sync_at=now + sync_interval()
-        )
+        if result is None or result.outcome not in STORED:
+            CalendarConnection.objects.filter(pk=connection_id).update(**release)
 
 
-def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncResult:
+def _connection_and_calendars(connection_id):
+    """The connection (with its expert) and its listed calendars, in one query when any are
+    listed: each calendar row brings the connection along."""
+    listed = list(
+        Calendar.objects.filter(connection_id=connection_id).select_related("connection__expert")
+    )
+    if listed:
+        connection = listed[0].connection
+        for calendar in listed:
+            calendar.connection = connection
+        return connection, listed
+    return CalendarConnection.objects.select_related("expert").get(pk=connection_id), []
+
+
+def sync_connection(
+    connection: CalendarConnection,
+    *,
+    now: datetime,
+    listed: list[Calendar] | None = None,
+    release: dict | None = None,
+) -> SyncResult:
     """Read the sync window of every blocking calendar from Microsoft and store its busy times.
 
     Nothing is written unless every calendar was read and understood; the stored intervals
     then change only where they differ. A blocking calendar Microsoft no longer knows (404:
     deleted in Outlook) is dropped from the list, with its busy times.
+
+    listed: the connection's calendars when the caller read them already; release: more
+    fields for the UPDATE that stores the result (run_sync's lease).
     """
     zone = connection.expert.zone
     window = sync_window(now, zone)
@@ -172,7 +207,7 @@ def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncRes
     )
     gone = []
     try:
-        calendars = _blocking_calendars(connection)
+        calendars = _blocking_calendars(connection, listed)
         by_calendar = {}
         for calendar in calendars:
             try:
@@ -200,7 +235,7 @@ def sync_connection(connection: CalendarConnection, *, now: datetime) -> SyncRes
     for calendar in gone:
         logger.info("calendar deleted in outlook expert=%s", connection.expert_id)
         services.forget_calendar(calendar)
-    added, removed = store_busy_intervals(connection, by_calendar, now=now)
+    added, removed = store_busy_intervals(connection, by_calendar, now=now, also=release)
     outcome = "changed" if added or removed or gone else "unchanged"
     busy = sum(len(intervals) for intervals in by_calendar.values())
     logger.info(
@@ -239,10 +274,11 @@ def read_busy(connection: CalendarConnection, window: Interval) -> list[Interval
     return merge(found)
 
 
-def _blocking_calendars(connection):
+def _blocking_calendars(connection, listed=None):
     """The listed calendars that block; [None] (the default calendar, as before calendars
     were listed) when the list has never been read and cannot be read now."""
-    listed = list(Calendar.objects.filter(connection=connection))
+    if not listed:
+        listed = list(Calendar.objects.filter(connection=connection))
     if not listed:
         try:
             infos = call_with_token(connection, graph.list_calendars)
@@ -269,11 +305,13 @@ def store_busy_intervals(
     intervals: list[Interval] | dict[int | None, list[Interval]],
     *,
     now: datetime,
+    also: dict | None = None,
 ) -> tuple[int, int]:
     """Make the stored intervals equal `intervals`, touching only rows that differ.
 
     intervals: per calendar (its pk; None for "the default calendar, unlisted"), or a plain
-    list for None. A calendar left out keeps no intervals.
+    list for None. A calendar left out keeps no intervals. also: more fields for the one
+    UPDATE of the connection.
     """
     by_calendar = intervals if isinstance(intervals, dict) else {None: intervals}
     fingerprint = _fingerprint(by_calendar)
@@ -283,6 +321,7 @@ def store_busy_intervals(
         "last_problem_kind": "",
         "last_problem_at": None,
         "status": CalendarConnection.Status.CONNECTED,
+        **(also or {}),
     }
     unchanged = CalendarConnection.objects.filter(
         pk=connection.pk, busy_fingerprint=fingerprint
@@ -299,14 +338,11 @@ def store_busy_intervals(
         ).values_list("pk", "calendar", "start", "end")
     }
     stale = [pk for key, pk in stored.items() if key not in wanted]
-    fresh = [
-        BusyInterval(connection=connection, calendar_id=calendar, start=start, end=end)
-        for calendar, start, end in sorted(wanted - stored.keys(), key=_by_time)
-    ]
+    fresh = sorted(wanted - stored.keys(), key=_by_time)
     if stale:
         BusyInterval.objects.filter(pk__in=stale).delete()
     if fresh:
-        BusyInterval.objects.bulk_create(fresh)
+        _insert_busy_rows(connection.pk, fresh)
     if stale or fresh:
         announce_busy_times_changed(connection.expert_id)
     CalendarConnection.objects.filter(pk=connection.pk).update(
@@ -315,6 +351,44 @@ def store_busy_intervals(
         **done,
     )
     return len(fresh), len(stale)
+
+
+def _insert_busy_rows(connection_id, rows):
+    """INSERT (calendar, start, end) rows in one statement. bulk_create would build a model
+    instance and prepare every field of each row: most of a first sync's CPU."""
+    table = _quote(BusyInterval._meta.db_table)
+    columns = ", ".join(_quote(name) for name in ("connection_id", "calendar_id", "start", "end"))
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":
+            # Three arrays as text, however many rows: a short statement psycopg parses once,
+            # and no value to adapt one by one.
+            calendars, starts, ends = zip(*rows, strict=True)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns})"  # noqa: S608 (names from _meta)
+                " SELECT %s, c, to_timestamp(s), to_timestamp(e)"
+                " FROM unnest(%s::bigint[], %s::float8[], %s::float8[]) AS r(c, s, e)",
+                [
+                    connection_id,
+                    _array(calendars),
+                    _array(t.timestamp() for t in starts),
+                    _array(t.timestamp() for t in ends),
+                ],
+            )
+        else:
+            adapt = db_connection.ops.adapt_datetimefield_value
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                [(connection_id, calendar, adapt(s), adapt(e)) for calendar, s, e in rows],
+            )
+
+
+def _array(numbers):
+    # repr() of a float round-trips exactly: microseconds survive to_timestamp().
+    return "{" + ",".join("NULL" if n is None else repr(n) for n in numbers) + "}"
+
+
+def _quote(name):
+    return db_connection.ops.quote_name(name)
 
 
 def _by_time(key):

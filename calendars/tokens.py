@@ -1,10 +1,17 @@
 """Graph calls on behalf of a stored connection: decrypt, refresh, keep the rotated cache."""
 
+import time
+
 from django.db import OperationalError, transaction
 
 from .encryption import UndecryptableSecret, decrypt, encrypt
 from .graph import GraphUnauthorized
-from .identity import MicrosoftUnavailable, ReconnectNeeded, acquire_access_token
+from .identity import (
+    MicrosoftUnavailable,
+    ReconnectNeeded,
+    acquire_access_token,
+    cached_access_token,
+)
 from .models import CalendarConnection
 from .transport import person_waits
 
@@ -26,11 +33,27 @@ def call_with_token(connection: CalendarConnection, call):
 
 
 def _access_token(connection, *, force_refresh):
+    if not force_refresh:
+        # Most calls find a token that is still good in the cache loaded with the
+        # connection: no statement, no lock.
+        token = _unlocked_access_token(connection)
+        if token is not None:
+            return token
     try:
         return _locked_access_token(connection, force_refresh=force_refresh)
     except OperationalError as exc:
         # Only under a deadline (a person waits): the row is held by a refresh elsewhere.
         raise MicrosoftUnavailable("the connection's tokens are being refreshed elsewhere") from exc
+
+
+def _unlocked_access_token(connection):
+    if {"token_cache", "home_account_id"} & connection.get_deferred_fields():
+        return None  # not loaded with the connection: the locked path reads them
+    try:
+        blob = decrypt(connection.token_cache)
+    except UndecryptableSecret:
+        return None  # the locked path says why
+    return cached_access_token(blob, connection.home_account_id, now=time.time())
 
 
 def _locked_access_token(connection, *, force_refresh):

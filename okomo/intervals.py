@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -18,7 +19,8 @@ class Interval:
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted, with overlapping and touching intervals joined."""
     merged: list[Interval] = []
-    for current in sorted(intervals):
+    # The same order as the dataclass's, by key: tuples compare in C, far faster.
+    for current in sorted(intervals, key=_bounds):
         if merged and current.start <= merged[-1].end:
             if current.end > merged[-1].end:
                 merged[-1] = Interval(merged[-1].start, current.end)
@@ -27,10 +29,15 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
+_bounds = attrgetter("start", "end")
+
+
 def clip(intervals: Iterable[Interval], window: Interval) -> list[Interval]:
     """The parts of `intervals` inside `window`, in input order."""
     return [
-        Interval(max(i.start, window.start), min(i.end, window.end))
+        i
+        if window.start <= i.start and i.end <= window.end  # inside: kept as it is
+        else Interval(max(i.start, window.start), min(i.end, window.end))
         for i in intervals
         if i.start < window.end and i.end > window.start
     ]

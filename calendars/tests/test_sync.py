@@ -39,14 +39,14 @@ def all_day(day, next_day, show_as="busy"):
     return timed(f"{day}T00:00:00", f"{next_day}T00:00:00", show_as=show_as, isAllDay=True)
 
 
-def half_hours(count):
-    """`count` busy half hours, five hours apart, from 24 November 08:00 UTC."""
+def half_hours(count, apart=timedelta(hours=5)):
+    """`count` busy half hours, `apart` from each other, from 24 November 08:00 UTC."""
     first = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     wall = "%Y-%m-%dT%H:%M:%S"
     return [
         timed(
-            (first + timedelta(hours=5 * n)).strftime(wall),
-            (first + timedelta(hours=5 * n, minutes=30)).strftime(wall),
+            (first + apart * n).strftime(wall),
+            (first + apart * n + timedelta(minutes=30)).strftime(wall),
             zone="UTC",
         )
         for n in range(count)
@@ -146,13 +146,13 @@ def test_weekly_series_blocks_every_occurrence_in_the_window_and_none_after(conn
 
 
 def test_many_events_across_many_pages_arrive_complete(connection, simulator):
-    simulator.add_events(WORK, half_hours(250))
+    simulator.add_events(WORK, half_hours(2_500, apart=timedelta(minutes=35)))
 
     result = sync.sync_connection(connection, now=NOW)
 
-    assert result.busy_count == 250
-    assert len(stored(connection)) == 250
-    assert len(simulator.requests(path_contains="calendarView")) == 3  # 100 per page
+    assert result.busy_count == 2_500
+    assert len(stored(connection)) == 2_500
+    assert len(simulator.requests(path_contains="calendarView")) == 3  # 1,000 per page
 
 
 def test_throttled_read_waits_as_told_and_then_succeeds(connection, simulator):
@@ -166,10 +166,10 @@ def test_throttled_read_waits_as_told_and_then_succeeds(connection, simulator):
     assert statuses == [429, 200]
 
 
-def test_failure_on_page_three_of_five_leaves_the_stored_times_untouched(connection, simulator):
+def test_failure_on_page_three_of_three_leaves_the_stored_times_untouched(connection, simulator):
     before = [Interval(zurich("2026-12-24T00:00"), zurich("2026-12-25T00:00"))]
     sync.store_busy_intervals(connection, before, now=NOW)
-    simulator.add_events(WORK, half_hours(450))
+    simulator.add_events(WORK, half_hours(2_500, apart=timedelta(minutes=35)))
     # Pages 1 and 2 answer; page 3 keeps failing through every retry.
     simulator.fault(path="/v1.0/me/calendarView", status=503, retry_after="0", skip=2, times=10)
 
@@ -281,3 +281,62 @@ def test_any_finished_sync_schedules_the_next_an_interval_later(connection, simu
     assert connection.next_sync_at == NOW + timedelta(minutes=30)
     assert connection.last_sync_at == NOW
     assert connection.sync_lease_until is None
+
+
+def test_an_unchanged_interval_sync_sends_three_statements(connection, simulator):
+    # Lease, one read of connection + expert + calendars, one UPDATE that stores the result
+    # and releases the lease: the token still cached needs no lock and no statement.
+    simulator.add_events(WORK, [timed("2026-12-01T09:00:00", "2026-12-01T10:00:00")])
+    sync.run_sync(connection.pk, now=NOW)
+    simulator.clear_requests()
+
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync.run_sync(connection.pk, now=NOW + timedelta(minutes=30))
+
+    assert result.outcome == "unchanged"
+    statements = [
+        q["sql"].lstrip().split()[0].upper()
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper() not in ("BEGIN", "COMMIT")
+        and not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+    assert statements == ["UPDATE", "SELECT", "UPDATE"]
+    assert simulator.requests(path_contains="/token") == []
+    connection.refresh_from_db()
+    assert connection.sync_lease_until is None
+    assert connection.next_sync_at == NOW + timedelta(minutes=60)
+    assert connection.last_sync_at == NOW + timedelta(minutes=30)
+
+
+def test_a_sync_with_an_expired_token_refreshes_it_under_the_lock(connection, simulator):
+    sync.run_sync(connection.pk, now=NOW)
+    simulator.expire_access_tokens(WORK)
+    before = CalendarConnection.objects.get(pk=connection.pk).token_cache
+
+    with CaptureQueriesContext(db_connection) as queries:
+        result = sync.run_sync(connection.pk, now=NOW + timedelta(minutes=30))
+
+    assert result.outcome == "unchanged"
+    if db_connection.features.has_select_for_update:
+        assert any("FOR UPDATE" in q["sql"] for q in queries.captured_queries)
+    grants = [r["form"].get("grant_type") for r in simulator.requests(path_contains="/token")]
+    assert grants == ["refresh_token"]
+    assert CalendarConnection.objects.get(pk=connection.pk).token_cache != before
+
+
+def test_stored_times_keep_their_microseconds_and_the_next_store_changes_nothing(connection):
+    odd = [
+        Interval(
+            datetime(2026, 12, 1, 9, 0, 0, 123456, tzinfo=UTC),
+            datetime(2026, 12, 1, 9, 30, 0, 999999, tzinfo=UTC),
+        ),
+        Interval(datetime(2026, 12, 2, 9, 0, tzinfo=UTC), datetime(2026, 12, 2, 10, 0, tzinfo=UTC)),
+    ]
+    CalendarConnection.objects.filter(pk=connection.pk).update(busy_fingerprint="")
+
+    assert sync.store_busy_intervals(connection, odd, now=NOW) == (2, 0)
+    CalendarConnection.objects.filter(pk=connection.pk).update(busy_fingerprint="")
+    again = sync.store_busy_intervals(connection, odd, now=NOW)
+
+    assert stored(connection) == [(i.start, i.end) for i in odd]
+    assert again == (0, 0)  # compared row by row (fingerprint cleared): every row matched
