@@ -213,7 +213,7 @@ def _peer(peer):
         "the end of the second month after this one. The peer: its `get_available_slots_for_staff`"
         " for every day, in-process SQLite, its own virtualenv (var/peer-venv). Ours: the slots"
         " JSON view through Django's test client (routing, every middleware, the cache) on"
-        f" PostgreSQL, the horizon in {rows[0]['requests'] if rows else '?'} requests (at most 62"
+        f" PostgreSQL, the horizon in {rows[0]['requests'] if rows else '?'} requests (at most 93"
         " days each). Both interleaved in one process pair, on one frozen clock; medians (min).",
         "",
         "| N busy | slots | peer | ours, cache miss | ours, cache hit | ratio (miss) |",

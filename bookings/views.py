@@ -19,11 +19,13 @@ from okomo.intervals import Interval
 from . import services, slot_cache
 from .forms import BookingRequestForm, StartForm
 from .models import BookingSettings
-from .offer import offer_for, offered_seconds
+from .offer import offer_for, page_of
 from .ratelimit import Limit, count_booking_request
 
-# A month view needs at most six weeks; longer asks are refused rather than computed.
-MAX_RANGE_DAYS = 62
+# The whole bookable horizon in one ask: today to the end of the second month after this
+# one (calendars/window.py) is at most 92 days, and a customer's today may be a day before
+# the expert's. Longer asks are refused rather than computed.
+MAX_RANGE_DAYS = 93
 # Slots are asked for around today: a year back (nothing there is bookable, but a calendar
 # may page back) and two years ahead (past any booking horizon). The bounds also keep all
 # date arithmetic far from year 1 and year 9999, where it would overflow.
@@ -99,7 +101,7 @@ def _request_form(offer, **kwargs):
 @require_GET
 def slots_json(request, slug):
     """Free start times, grouped by the customer's local day (see README, "Slots API")."""
-    # Only the id is needed to find a cached answer; the whole expert only on a miss.
+    # Only the id is needed to find a cached answer; all else, in one statement, on a miss.
     expert_id = (
         get_user_model()
         .objects.filter(slug=slug, is_active=True)
@@ -130,17 +132,9 @@ def slots_json(request, slug):
     key = f"slots:{expert_id}:{first}:{last}:{zone_name}:{now:%Y%m%d%H%M}"
     body, version = slot_cache.get(expert_id, key)
     if body is None:
-        # The connection comes along for its packed busy times (not its tokens).
-        expert = (
-            get_user_model()
-            .objects.select_related("booking_settings", "calendar_connection")
-            .defer("calendar_connection__token_cache")
-            .filter(pk=expert_id, is_active=True)
-            .first()
-        )
-        if expert is None:  # deactivated since its id was read
+        body = _slots_answer(expert_id, zone, first, last, now=now)
+        if body is None:  # deactivated since its id was read
             return _no_booking_page(request)
-        body = _slots_answer(expert, zone, first, last, now=now)
         slot_cache.put(key, version, body)
     return HttpResponse(body, content_type="application/json")
 
@@ -149,70 +143,74 @@ def _refused(error, detail):
     return JsonResponse({"error": error, "detail": detail}, status=400)
 
 
-def _slots_answer(expert, zone, first, last, *, now):
+def _slots_answer(expert_id, zone, first, last, *, now):
+    """The answer's text, None without an active expert of that id."""
     window = Interval(
         datetime.combine(first, time(0), tzinfo=zone),
         datetime.combine(last, time(0), tzinfo=zone),
     )
-    days = {}
-    texts = _SlotTexts(zone)
-    for start in offered_seconds(expert, window, now=now):
-        day, clock = texts.local(start)
-        days.setdefault(day, []).append(f'{{"start": "{texts.utc(start)}", "time": "{clock}"}}')
-    offer = offer_for(expert, now=now)
+    page = page_of(expert_id, window, now=now)
+    if page is None:
+        return None
+    offer = page.offer
     head = json.dumps(
         {
-            "expert": {"name": expert.display_name, "time_zone": expert.time_zone},
+            "expert": {"name": page.name, "time_zone": page.time_zone},
             "time_zone": str(zone),
             "appointment_minutes": offer.settings.appointment_minutes,
             "bookable_from": offer.bookable.start.isoformat() if offer.bookable else None,
             "bookable_until": offer.bookable.end.isoformat() if offer.bookable else None,
         }
     )
-    # The days as text, as json.dumps would write them: thousands of start times made only
-    # of digits and "-:TZ" need no escaping, and are written three times faster so.
-    listed = ", ".join(f'"{day}": [{", ".join(slots)}]' for day, slots in days.items())
-    return f'{head[:-1]}, "days": {{{listed}}}}}'
+    return f'{head[:-1]}, "days": {_days_text(page.seconds, zone)}}}'
 
 
 _EPOCH_DAY = date(1970, 1, 1)
 _CLOCK = [f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60)]
+_SECOND = [f"{second:02d}" for second in range(60)]
 
 
-class _SlotTexts:
-    """Epoch seconds → the answer's texts, by table rather than strftime (an answer formats
-    thousands of start times); the zone's offset is looked up once an hour."""
-
-    def __init__(self, zone):
-        self.zone = zone
-        self.days = {}
-        self.offsets = {}
-
-    def _day(self, number):
-        text = self.days.get(number)
-        if text is None:
-            text = self.days[number] = (_EPOCH_DAY + timedelta(days=number)).isoformat()
-        return text
-
-    def utc(self, seconds):
-        """'2026-11-26T09:15:00Z'"""
-        day, rest = divmod(seconds, 86400)
+def _days_text(seconds, zone):
+    """Sorted epoch seconds → the answer's "days", as json.dumps would write them:
+    {"2026-11-26": [{"start": "2026-11-26T09:15:00Z", "time": "10:15"}, ...], ...}, grouped
+    by the day in `zone`. Thousands of start times made only of digits and "-:TZ" need no
+    escaping; they are written by table rather than strftime, and the zone's offset is
+    looked up once a UTC day (for each start time on a day on which it changes)."""
+    days = {}
+    day_texts = {}
+    utc_day = slots = local_day = None
+    for moment in seconds:
+        day, rest = divmod(moment, 86400)
+        if day != utc_day:
+            utc_day = day
+            head = f'{{"start": "{_day_text(day_texts, day)}T'
+            begin = day * 86400
+            offset = _offset(zone, begin)
+            if _offset(zone, begin + 86399) != offset:
+                offset = None
         minute, second = divmod(rest, 60)
-        return f"{self._day(day)}T{_CLOCK[minute]}:{second:02d}Z"
+        local, clock = divmod(moment + (_offset(zone, moment) if offset is None else offset), 86400)
+        if local != local_day:
+            local_day = local
+            slots = days.setdefault(_day_text(day_texts, local), [])
+        slots.append(
+            f'{head}{_CLOCK[minute]}:{_SECOND[second]}Z", "time": "{_CLOCK[clock // 60]}"}}'
+        )
+    listed = ", ".join(f'"{day}": [{", ".join(slots)}]' for day, slots in days.items())
+    return f"{{{listed}}}"
 
-    def local(self, seconds):
-        """('2026-11-26', '10:15') in the zone."""
-        hour = seconds // 3600
-        offset = self.offsets.get(hour)
-        if offset is None:
-            first = datetime.fromtimestamp(hour * 3600, self.zone).utcoffset()
-            last = datetime.fromtimestamp(hour * 3600 + 3599, self.zone).utcoffset()
-            # An hour in which the offset changes is not remembered: looked up each time.
-            offset = self.offsets[hour] = int(first.total_seconds()) if first == last else False
-        if offset is False:
-            offset = int(datetime.fromtimestamp(seconds, self.zone).utcoffset().total_seconds())
-        day, rest = divmod(seconds + offset, 86400)
-        return self._day(day), _CLOCK[rest // 60]
+
+def _day_text(texts, number):
+    """'2026-11-26' for a day number since 1970-01-01, remembered in `texts`."""
+    text = texts.get(number)
+    if text is None:
+        text = texts[number] = (_EPOCH_DAY + timedelta(days=number)).isoformat()
+    return text
+
+
+def _offset(zone, moment):
+    """The zone's UTC offset in seconds at epoch second `moment`."""
+    return int(datetime.fromtimestamp(moment, zone).utcoffset().total_seconds())
 
 
 @require_POST

@@ -40,7 +40,7 @@ def test_every_benchmark_runs_on_a_tiny_size_and_reports_its_targets():
         "## 6. Staleness of busy times",
     ):
         assert heading in report
-    assert "SQL queries per request: {'10 busy': 4, '20 busy': 4}" in report
+    assert "SQL queries per request: {'10 busy': 2, '20 busy': 2}" in report
     assert "Both sides found exactly the same slots" in report
     assert "busy-interval writes; target 0: met" in report
     assert "'302': 1" in report  # exactly one customer holds the slot

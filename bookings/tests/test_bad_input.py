@@ -94,7 +94,17 @@ def test_slots_far_from_today_are_refused(client, bookable, expert, first, last)
     assert answer.json()["error"] == "invalid_range"
 
 
-@pytest.mark.parametrize(("first", "last"), [(-300, -280), (0, 62), (600, 620)])
+def test_slots_for_longer_than_the_longest_horizon_are_refused(client, bookable, expert):
+    # 93 days: today to the end of the second month after this one, from a day earlier.
+    params = {"from": today().isoformat(), "to": (today() + timedelta(days=94)).isoformat()}
+
+    answer = client.get(reverse("bookings:slots", args=[expert.slug]), params)
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_range"
+
+
+@pytest.mark.parametrize(("first", "last"), [(-300, -280), (0, 93), (600, 620)])
 def test_slots_within_the_bounds_are_answered(client, bookable, expert, first, last):
     params = {
         "from": (today() + timedelta(days=first)).isoformat(),

@@ -1,17 +1,18 @@
 """The slots a customer sees are the same whether busy times come packed or from the rows,
-and the answer's texts are those strftime would write."""
+whether the slots answer reads them in its one statement or offered_seconds reads them, and
+the answer's texts are those json.dumps and strftime would write."""
 
 import json
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from bookings.models import BookingSettings
-from bookings.offer import offered_slots
-from bookings.views import _SlotTexts
+from bookings.models import Booking, BookingSettings, DateException
+from bookings.offer import offered_seconds, offered_slots, page_of
+from bookings.views import _days_text
 from calendars import sync
 from calendars.models import BusyInterval, CalendarConnection
 from okomo.intervals import Interval
@@ -89,13 +90,124 @@ def test_the_slots_answer_lists_what_offered_slots_finds(client, expert, synced)
     assert body["expert"] == {"name": "Jana Expert", "time_zone": "Europe/Zurich"}
 
 
-@pytest.mark.parametrize("zone_name", ["Europe/Zurich", "America/St_Johns", "Asia/Kathmandu"])
-def test_slot_texts_match_strftime_across_daylight_saving_changes(zone_name):
-    zone = ZoneInfo(zone_name)
-    texts = _SlotTexts(zone)
-    start = int(datetime(2026, 3, 1, tzinfo=UTC).timestamp())
-    for seconds in range(start, start + 300 * 86400, 7 * 60 * 60 + 5 * 60):
-        moment = datetime.fromtimestamp(seconds, UTC)
+def _plain_days(seconds, zone):
+    """The answer's "days" written the plain way, one datetime per start time."""
+    days = {}
+    for seconds_ in seconds:
+        moment = datetime.fromtimestamp(seconds_, UTC)
         local = moment.astimezone(zone)
-        assert texts.utc(seconds) == moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-        assert texts.local(seconds) == (local.date().isoformat(), local.strftime("%H:%M"))
+        days.setdefault(local.date().isoformat(), []).append(
+            {"start": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "time": local.strftime("%H:%M")}
+        )
+    return json.dumps(days)
+
+
+@pytest.mark.parametrize(
+    "zone_name",
+    # Daylight-saving changes; a half-hour offset; a 45-minute one; a change at midnight.
+    ["Europe/Zurich", "America/St_Johns", "Asia/Kathmandu", "America/Santiago", "UTC"],
+)
+def test_the_days_text_is_what_json_dumps_writes_across_daylight_saving_changes(zone_name):
+    zone = ZoneInfo(zone_name)
+    start = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+    grid = list(range(start, start + 400 * 86400, 15 * 60))  # every quarter hour for 400 days
+    odd = list(range(start, start + 400 * 86400, 7 * 60 * 60 + 5 * 60 + 17))  # any second
+    assert _days_text(grid, zone) == _plain_days(grid, zone)
+    assert _days_text(odd, zone) == _plain_days(odd, zone)
+    assert _days_text([], zone) == _plain_days([], zone) == "{}"
+
+
+@pytest.fixture
+def everything(expert, synced):
+    """Beside the busy times and bookings of `synced`: date exceptions of every kind and
+    bookings in every state, some of which hold their time and some not."""
+    now = timezone.now()
+    today = now.astimezone(expert.zone).date()
+    DateException.objects.create(expert=expert, date=today + timedelta(days=2))  # day off
+    for start, end in [(time(7), time(8)), (time(12), time(13, 10))]:
+        DateException.objects.create(
+            expert=expert, date=today + timedelta(days=5), start=start, end=end
+        )
+    DateException.objects.create(  # outside every window below
+        expert=expert, date=today + timedelta(days=400), start=time(1), end=time(2)
+    )
+    # Past the synced busy times (30 days), on one open day.
+    day = today + timedelta(days=35)
+    for i, (status, expires) in enumerate(
+        [
+            (Booking.Status.REQUESTED, now + timedelta(hours=1)),  # holds its time
+            (Booking.Status.REQUESTED, now - timedelta(minutes=1)),  # expired: does not
+            (Booking.Status.REQUESTED, None),
+            (Booking.Status.DECLINED, now + timedelta(days=9)),
+            (Booking.Status.CANCELLED, now + timedelta(days=9)),
+            (Booking.Status.EXPIRED, now + timedelta(days=9)),
+            (Booking.Status.ACCEPTED, None),
+        ]
+    ):
+        start = datetime.combine(day, time(9 + i, 7, 7), tzinfo=expert.zone)  # off the grid
+        booking_at(expert, start=start, status=status, expires_at=expires)
+    return synced
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trusted", [True, False], ids=["packed", "rows"])
+@pytest.mark.parametrize("buffers", [(10, 20), (5000, 0), (0, 5000)])
+def test_the_answers_one_statement_finds_what_offered_seconds_finds(
+    expert, everything, trusted, buffers
+):
+    if not trusted:
+        CalendarConnection.objects.filter(pk=everything.pk).update(busy_fingerprint="")
+    # Buffers of three days and more: past the validators, not past the database.
+    before, after = buffers
+    BookingSettings.objects.filter(expert=expert).update(
+        minimum_notice_minutes=600, buffer_before_minutes=before, buffer_after_minutes=after
+    )
+    expert = type(expert).objects.get(pk=expert.pk)
+    now = timezone.now()
+    today = now.date()
+    windows = [
+        (ZoneInfo(zone), today + timedelta(days=first), today + timedelta(days=last))
+        for zone in ("Europe/Zurich", "Pacific/Kiritimati", "Pacific/Pago_Pago")
+        for first, last in [
+            (-1, 92),
+            (0, 1),
+            (2, 3),
+            (5, 6),
+            (3, 40),
+            (33, 34),
+            (35, 36),
+            (38, 39),
+            (32, 33),
+        ]
+    ]
+    found = 0
+    for zone, first, last in windows:
+        window = Interval(
+            datetime.combine(first, time(0), tzinfo=zone),
+            datetime.combine(last, time(0), tzinfo=zone),
+        )
+        page = page_of(expert.pk, window, now=now)
+
+        assert page.seconds == offered_seconds(expert, window, now=now), (zone, first, last)
+        assert (page.name, page.time_zone) == ("Jana Expert", "Europe/Zurich")
+        found += len(page.seconds)
+    assert found > 500
+
+
+@pytest.mark.django_db
+def test_the_answers_one_statement_without_a_connection_or_settings(expert):
+    now = timezone.now()
+    window = Interval(now, now + timedelta(days=30))
+
+    assert page_of(expert.pk, window, now=now).seconds == []  # no hours yet
+    assert BookingSettings.objects.filter(expert=expert).exists()  # made, as settings_for does
+    open_every_day(expert)
+    assert page_of(expert.pk, window, now=now).seconds == offered_seconds(expert, window, now=now)
+    page = page_of(expert.pk, window, now=now)
+    assert len(page.seconds) > 100
+    stored = BookingSettings.objects.get(expert=expert)
+    assert (page.offer.settings.pk, page.offer.settings.expert_id) == (stored.pk, expert.pk)
+    assert page.offer.settings.meeting == stored.meeting  # not read: loaded on access
+
+    type(expert).objects.filter(pk=expert.pk).update(is_active=False)
+    assert page_of(expert.pk, window, now=now) is None
