@@ -94,16 +94,23 @@ def _cpu_seconds(pid):
 
 
 def _postgres_cpu_seconds():
-    """CPU of every PostgreSQL process on the machine (other databases' work included)."""
-    total = 0.0
+    """CPU of every PostgreSQL process on the machine (other databases' work included), by
+    process id: a difference of two readings counts each process's own growth."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:
             continue
         if "(postgres)" in text:
-            total += _cpu_seconds(int(stat.parent.name))
-    return total
+            found[int(stat.parent.name)] = _cpu_seconds(int(stat.parent.name))
+    return found
+
+
+def _postgres_cpu_since(before):
+    # A process that ended meanwhile is missed (its last share with it), never subtracted.
+    now = _postgres_cpu_seconds()
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
 
 
 def _machine_busy_seconds():
@@ -229,7 +236,7 @@ def _cycle(workers, simulator, count, *, timeout):
         "syncs_per_s": count / wall,
         "worker_cpu_ms_per_calendar": cpu * 1000 / count,
         "simulator_cpu_ms_per_calendar": (_cpu_seconds(simulator.pid) - sim_before) * 1000 / count,
-        "postgres_cpu_ms_per_calendar": (_postgres_cpu_seconds() - pg_before) * 1000 / count,
+        "postgres_cpu_ms_per_calendar": _postgres_cpu_since(pg_before) * 1000 / count,
         "machine_cpu_ms_per_calendar": (_machine_busy_seconds() - machine_before) * 1000 / count,
         "statements_per_calendar": statements / count,
         "failed": CalendarConnection.objects.exclude(last_problem="").count(),
@@ -242,7 +249,7 @@ def run(
     personas=10,
     events=300,
     latency_ms=50,
-    workers=1,
+    workers=HOST_CORES,
     concurrency=8,
     timeout=1_800,
 ):
@@ -394,7 +401,9 @@ def kept_section(existing):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calendars", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=HOST_CORES, help="worker processes (one per core)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--latency-ms", type=int, default=50)

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from okomo.intervals import Interval, clip, merge
@@ -68,7 +69,9 @@ def _placed(event, zone):
     return Interval(start, end)
 
 
+@lru_cache(maxsize=256)
 def _zone(name):
+    # Cached: every event of a calendar names the same zone or two.
     if name.upper() in ("UTC", "ETC/UTC", "COORDINATED UNIVERSAL TIME"):
         return UTC
     try:

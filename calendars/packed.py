@@ -14,15 +14,18 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
-from okomo.intervals import Interval, merge
 
-
-def pack(intervals: Iterable[Interval]) -> bytes:
+def pack(pairs: Iterable[tuple[float, float]]) -> bytes:
+    """(start, end) epoch seconds → the packed value: sorted, merged, rounded outwards."""
     numbers = array("q")
-    for interval in merge(intervals):
+    for start, end in sorted(pairs):
         # Whole seconds, rounded outwards: never less busy than the rows.
-        numbers.append(math.floor(interval.start.timestamp()))
-        numbers.append(math.ceil(interval.end.timestamp()))
+        start, end = math.floor(start), math.ceil(end)
+        if numbers and start <= numbers[-1]:  # overlaps or touches the previous one
+            numbers[-1] = max(numbers[-1], end)
+        else:
+            numbers.append(start)
+            numbers.append(end)
     if sys.byteorder == "big":
         numbers.byteswap()
     return numbers.tobytes()

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from array import array
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -314,7 +315,12 @@ def store_busy_intervals(
     UPDATE of the connection.
     """
     by_calendar = intervals if isinstance(intervals, dict) else {None: intervals}
-    fingerprint = _fingerprint(by_calendar)
+    # Epoch seconds, taken once: the fingerprint, the packed value and the rows use them.
+    seconds = {
+        calendar: [(i.start.timestamp(), i.end.timestamp()) for i in listed]
+        for calendar, listed in by_calendar.items()
+    }
+    fingerprint = _fingerprint(seconds)
     done = {
         "last_sync_at": now,
         "last_problem": "",
@@ -347,7 +353,7 @@ def store_busy_intervals(
         announce_busy_times_changed(connection.expert_id)
     CalendarConnection.objects.filter(pk=connection.pk).update(
         busy_fingerprint=fingerprint,
-        busy_packed=packed.pack(i for listed in by_calendar.values() for i in listed),
+        busy_packed=packed.pack(pair for pairs in seconds.values() for pair in pairs),
         **done,
     )
     return len(fresh), len(stale)
@@ -396,13 +402,12 @@ def _by_time(key):
     return start, end, calendar or 0
 
 
-def _fingerprint(by_calendar):
+def _fingerprint(seconds):
     # Which calendars were read is part of it: ticking another calendar with the same busy
     # times still changes what is stored (which calendar each block came from).
     digest = hashlib.sha256()
-    for calendar in sorted(by_calendar, key=lambda pk: -1 if pk is None else pk):
+    for calendar in sorted(seconds, key=lambda pk: -1 if pk is None else pk):
         if calendar is not None:
             digest.update(f"calendar {calendar}:".encode())
-        for interval in by_calendar[calendar]:
-            digest.update(f"{interval.start.timestamp()}-{interval.end.timestamp()};".encode())
+        digest.update(array("d", [t for pair in seconds[calendar] for t in pair]).tobytes())
     return digest.hexdigest()

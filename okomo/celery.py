@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okomo.settings")
 
@@ -21,3 +21,13 @@ def use_django_logging(**kwargs):
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@task_postrun.connect
+def drop_old_database_connections(**kwargs):
+    """What Django does at the end of a request, at the end of a task: a connection past
+    CONN_MAX_AGE or unusable after an error is closed; a good one serves the thread's next
+    task (checked first: CONN_HEALTH_CHECKS)."""
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -268,6 +268,11 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes a worker thread's database connection before and after every
+# task unless this is set: a new PostgreSQL connection (and server process) for every sync.
+# Connections are kept instead, and dropped as Django drops them between requests
+# (okomo/celery.py): past DATABASE_CONN_MAX_AGE or when an error left them unusable.
+CELERY_DB_REUSE_MAX = 1_000
 # A separate queue name lets tests run their own worker beside a `make run` one.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="okomo")
 

@@ -42,7 +42,10 @@ def parse_instant(text):
 
 
 def graph_datetime(moment, label):
-    return {"dateTime": moment.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": label}
+    # Seven fractional digits, always zero, as Outlook writes them (isoformat: strftime's
+    # result, several times faster).
+    text = moment.replace(tzinfo=None, microsecond=0).isoformat()
+    return {"dateTime": f"{text}.0000000", "timeZone": label}
 
 
 def iso_utc(timestamp):

@@ -28,7 +28,7 @@ def seconds(intervals):
 def test_overlapping_finds_exactly_the_merged_intervals_that_overlap_a_window(seed):
     rng = random.Random(seed)
     merged = seconds(merge(random_intervals(rng, rng.randrange(0, 60))))
-    numbers = packed.unpack(packed.pack(Interval(*map(_utc, pair)) for pair in merged))
+    numbers = packed.unpack(packed.pack(merged))
     for _ in range(50):
         a = int(START.timestamp()) + 60 * rng.randrange(-100, 10_500)
         b = a + 60 * rng.randrange(1, 3_000)
@@ -39,14 +39,17 @@ def test_overlapping_finds_exactly_the_merged_intervals_that_overlap_a_window(se
 def test_packing_merges_touching_and_overlapping_intervals_and_rounds_outwards():
     half = timedelta(milliseconds=500)
     data = packed.pack(
-        [
+        (i.start.timestamp(), i.end.timestamp())
+        for i in [
             Interval(START + timedelta(hours=1), START + timedelta(hours=2)),
             Interval(START, START + timedelta(hours=1)),  # touches the first
             Interval(START + timedelta(hours=3) + half, START + timedelta(hours=4) + half),
+            # Apart by less than a second: touching once rounded outwards, so merged.
+            Interval(START + timedelta(hours=4, seconds=1), START + timedelta(hours=5)),
         ]
     )
     base = int(START.timestamp())
-    assert list(packed.unpack(data)) == [base, base + 7200, base + 10800, base + 14401]
+    assert list(packed.unpack(data)) == [base, base + 7200, base + 10800, base + 18000]
 
 
 def _utc(seconds_):
