@@ -102,7 +102,7 @@ def redis_down(settings):
     working_caches = settings.CACHES
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "okomo.cache.RedisCache",
             "LOCATION": CLOSED_PORT_REDIS,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

@@ -14,7 +14,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"celery": {"level": "INFO"}},
+    "loggers": {
+        "celery": {"level": "INFO"},
+        "celery.app.trace": {"level": "WARNING"},  # as in production: no line per task
+        "celery.worker.strategy": {"level": "WARNING"},
+    },
 }
 
 # Every simulated customer comes from 127.0.0.1 to one booking page; the limits per address

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
+import orjson
 import requests
 from django.conf import settings
 
@@ -374,8 +375,8 @@ def _request(method, path, access_token, *, params=None, json=None, headers=None
     if response.status_code == 204 or not response.content:
         return {}
     try:
-        body = response.json()
-    except ValueError as exc:
+        body = orjson.loads(response.content)
+    except ValueError as exc:  # orjson.JSONDecodeError is one
         raise GraphError(
             "Microsoft Graph answered with malformed JSON",
             status=response.status_code,

@@ -205,7 +205,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The cache holds the booking rate limit, so it must be shared by all web processes.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "okomo.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
         "KEY_PREFIX": "okomo",
         # Passed to redis-py's connection pool. A healthy Redis answers in a millisecond;
@@ -416,6 +416,10 @@ LOGGING = {
         "bookings": {"level": LOG_LEVEL},
         "outbox": {"level": LOG_LEVEL},
         "celery": {"level": LOG_LEVEL},
+        # No line per task received and succeeded (two a calendar every 30 minutes): the
+        # app's own lines say what each task did; failures still log.
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
         # Django's own default prints through a console handler with DEBUG on only; this
         # replaces it, so failed requests (5xx, with the traceback) and security warnings
         # (a disallowed host) reach production logs too, once.

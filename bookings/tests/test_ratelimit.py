@@ -159,7 +159,7 @@ class TestBookingLimits:
     def test_requests_are_taken_when_the_cache_is_down(self, client, expert, settings, caplog):
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "okomo.cache.RedisCache",
                 "LOCATION": "redis://127.0.0.1:1/1",  # nothing listens on port 1
             }
         }

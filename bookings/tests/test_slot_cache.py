@@ -16,7 +16,7 @@ def redis_down(settings):
         port = s.getsockname()[1]
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "okomo.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/1",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

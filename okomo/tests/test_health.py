@@ -59,7 +59,7 @@ def test_readyz_names_the_cache_when_redis_is_unreachable(client, settings):
     record_heartbeat()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "okomo.cache.RedisCache",
             "LOCATION": CLOSED_PORT_REDIS,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
