@@ -19,7 +19,7 @@ from okomo.intervals import Interval
 from . import services, slot_cache
 from .forms import BookingRequestForm, StartForm
 from .models import BookingSettings
-from .offer import offer_for, page_of
+from .offer import active_expert_id, offer_for, page_of
 from .ratelimit import Limit, count_booking_request
 
 # The whole bookable horizon in one ask: today to the end of the second month after this
@@ -102,12 +102,7 @@ def _request_form(offer, **kwargs):
 def slots_json(request, slug):
     """Free start times, grouped by the customer's local day (see README, "Slots API")."""
     # Only the id is needed to find a cached answer; all else, in one statement, on a miss.
-    expert_id = (
-        get_user_model()
-        .objects.filter(slug=slug, is_active=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    expert_id = active_expert_id(slug)
     if expert_id is None:
         return _no_booking_page(request)
     zone_name = request.GET.get("tz", "UTC")

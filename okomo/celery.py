@@ -24,10 +24,12 @@ def use_django_logging(**kwargs):
 
 
 @task_postrun.connect
-def drop_old_database_connections(**kwargs):
+def drop_old_database_connections(sender=None, **kwargs):
     """What Django does at the end of a request, at the end of a task: a connection past
     CONN_MAX_AGE or unusable after an error is closed; a good one serves the thread's next
     task (checked first: CONN_HEALTH_CHECKS)."""
     from django.db import close_old_connections
 
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return  # ran in its caller's thread: the connection is the caller's
     close_old_connections()
