@@ -64,7 +64,7 @@ def maintain(connection: CalendarConnection, *, now: datetime) -> None:
     """Make the connection's subscriptions match its blocking calendars: drop the unwanted
     (unticked calendar, other account or address, live updates turned off), renew those with
     less than RENEW_WHEN_LEFT left, create the missing. Failures are logged; the next run
-    (hourly, and after every sync) tries again."""
+    (hourly, and after a sync someone asked for) tries again."""
     connection.refresh_from_db(fields=["status", "home_account_id"])
     if connection.status != CalendarConnection.Status.CONNECTED:
         return

@@ -31,6 +31,11 @@ MANUAL_SYNC_SPACING = timedelta(minutes=1)
 STORED = ("changed", "unchanged")
 
 
+class Superseded(Exception):
+    """The connection was signed in again, to another Microsoft account, while a sync read
+    the old one: what it read is not the new account's, and nothing of it is stored."""
+
+
 @dataclass(frozen=True)
 class SyncResult:
     outcome: str  # "changed", "unchanged", "failed", "reconnect_needed"
@@ -64,12 +69,18 @@ def claim_due_connections(*, now: datetime) -> list[int]:
     """
     table = _quote(CalendarConnection._meta.db_table)
     adapt = db_connection.ops.adapt_datetimefield_value
+    due = (
+        "status = %s AND next_sync_at <= %s"
+        " AND (sync_lease_until IS NULL OR sync_lease_until <= %s)"
+    )
+    if db_connection.features.has_select_for_update_skip_locked:
+        # A row another transaction holds (a token refresh waiting on Microsoft) waits for
+        # the next dispatch rather than holding up this claim and every row it moved.
+        due = f"id IN (SELECT id FROM {table} WHERE {due} FOR UPDATE SKIP LOCKED)"  # noqa: S608
     with db_connection.cursor() as cursor:
         # Plain SQL: the ORM's update() cannot say RETURNING (PostgreSQL and SQLite can).
         cursor.execute(
-            f"UPDATE {table} SET next_sync_at = %s"  # noqa: S608 (names from _meta)
-            " WHERE status = %s AND next_sync_at <= %s"
-            " AND (sync_lease_until IS NULL OR sync_lease_until <= %s) RETURNING id",
+            f"UPDATE {table} SET next_sync_at = %s WHERE {due} RETURNING id",  # noqa: S608
             [
                 adapt(now + reclaim_time()),
                 CalendarConnection.Status.CONNECTED,
@@ -167,6 +178,8 @@ def run_sync(connection_id: int, *, now: datetime, claimed: bool = False) -> Syn
         return result
     finally:
         if result is None or result.outcome not in STORED:
+            if result is not None and result.outcome == "superseded":
+                release["next_sync_at"] = now  # the new account's own sync found us running
             CalendarConnection.objects.filter(pk=connection_id).update(**release)
 
 
@@ -233,10 +246,14 @@ def sync_connection(
         logger.warning("calendar sync failed expert=%s: %s", connection.expert_id, exc)
         services.record_problem(connection, kind, str(exc))
         return SyncResult("failed")
+    try:
+        added, removed = store_busy_intervals(connection, by_calendar, now=now, also=release)
+    except Superseded:
+        logger.info("calendar sync superseded by a new sign-in expert=%s", connection.expert_id)
+        return SyncResult("superseded")
     for calendar in gone:
         logger.info("calendar deleted in outlook expert=%s", connection.expert_id)
         services.forget_calendar(calendar)
-    added, removed = store_busy_intervals(connection, by_calendar, now=now, also=release)
     outcome = "changed" if added or removed or gone else "unchanged"
     busy = sum(len(intervals) for intervals in by_calendar.values())
     logger.info(
@@ -329,11 +346,18 @@ def store_busy_intervals(
         "status": CalendarConnection.Status.CONNECTED,
         **(also or {}),
     }
-    unchanged = CalendarConnection.objects.filter(
-        pk=connection.pk, busy_fingerprint=fingerprint
-    ).update(**done)
-    if unchanged:
-        return 0, 0
+    # Only while the connection is still the account these times were read from.
+    same = CalendarConnection.objects.filter(
+        pk=connection.pk, home_account_id=connection.home_account_id
+    )
+    if same.filter(busy_fingerprint=fingerprint).update(**done):
+        return 0, 0  # unchanged
+    if not same.update(
+        busy_fingerprint=fingerprint,
+        busy_packed=packed.pack(pair for pairs in seconds.values() for pair in pairs),
+        **done,
+    ):
+        raise Superseded
     wanted = {
         (calendar, i.start, i.end) for calendar, listed in by_calendar.items() for i in listed
     }
@@ -351,11 +375,6 @@ def store_busy_intervals(
         _insert_busy_rows(connection.pk, fresh)
     if stale or fresh:
         announce_busy_times_changed(connection.expert_id)
-    CalendarConnection.objects.filter(pk=connection.pk).update(
-        busy_fingerprint=fingerprint,
-        busy_packed=packed.pack(pair for pairs in seconds.values() for pair in pairs),
-        **done,
-    )
     return len(fresh), len(stale)
 
 

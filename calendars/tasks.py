@@ -57,7 +57,10 @@ def maintain_subscriptions_task():
         # Live updates were turned off: only connections still holding subscriptions.
         connections = connections.filter(subscriptions__isnull=False).distinct()
     for connection in connections.select_related("expert"):
-        subscriptions.maintain(connection, now=now)
+        try:
+            subscriptions.maintain(connection, now=now)
+        except CalendarConnection.DoesNotExist:
+            continue  # disconnected while this pass ran: its subscriptions went with it
 
 
 @shared_task(ignore_result=True)

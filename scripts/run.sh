@@ -47,9 +47,13 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# Both loopback names registered, as one would in Azure: Microsoft tells localhost and
+# 127.0.0.1 apart (the port it ignores), and the address below is 127.0.0.1.
 $BIN/python -m simulator --https-port "$SIM_HTTPS_PORT" --http-port "$SIM_HTTP_PORT" \
   --state-dir var/simulator --client-id "$MICROSOFT_CLIENT_ID" \
-  --client-secret "$MICROSOFT_CLIENT_SECRET" --seed-demo &
+  --client-secret "$MICROSOFT_CLIENT_SECRET" --seed-demo \
+  $(for host in localhost 127.0.0.1; do for path in callback admin-consent; do
+      printf -- '--redirect-uri http://%s/calendars/microsoft/%s/ ' "$host" "$path"; done; done) &
 pids+=($!)
 for _ in $(seq 50); do [ -f var/simulator/ca.pem ] && break; sleep 0.2; done
 

@@ -3,7 +3,6 @@
 import re
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -107,18 +106,6 @@ class Context:
     state: State
     https_base: str = ""
     http_base: str = ""
-
-    def redirect_uri_registered(self, uri):
-        return any(_same_redirect(uri, known) for known in self.state.redirect_uris)
-
-
-def _same_redirect(given, registered):
-    a, b = urlsplit(given), urlsplit(registered)
-    loopback = {"localhost", "127.0.0.1"}
-    if a.hostname in loopback and b.hostname in loopback:
-        # Microsoft ignores the port of loopback redirect URIs.
-        return (a.scheme, a.path, a.query) == (b.scheme, b.path, b.query)
-    return given == registered
 
 
 class SimulatorApp:

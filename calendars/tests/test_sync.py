@@ -340,3 +340,20 @@ def test_stored_times_keep_their_microseconds_and_the_next_store_changes_nothing
 
     assert stored(connection) == [(i.start, i.end) for i in odd]
     assert again == (0, 0)  # compared row by row (fingerprint cleared): every row matched
+
+
+def test_a_sync_that_read_an_account_replaced_meanwhile_stores_nothing(connection, simulator):
+    # The expert signed in again, to another Microsoft account, while this sync read the old
+    # one (with the old account's token, still cached in the connection it loaded).
+    simulator.add_events(WORK, [timed("2026-12-01T09:00:00", "2026-12-01T10:00:00")])
+    loaded = CalendarConnection.objects.get(pk=connection.pk)
+    before = stored(connection)
+    CalendarConnection.objects.filter(pk=connection.pk).update(
+        home_account_id="another-uid.another-tenant", busy_fingerprint=""
+    )
+
+    result = sync.sync_connection(loaded, now=NOW)
+
+    assert result.outcome == "superseded"
+    assert stored(connection) == before
+    assert CalendarConnection.objects.get(pk=connection.pk).busy_fingerprint == ""
