@@ -38,7 +38,7 @@ class Superseded(Exception):
 
 @dataclass(frozen=True)
 class SyncResult:
-    outcome: str  # "changed", "unchanged", "failed", "reconnect_needed"
+    outcome: str  # "changed", "unchanged", "failed", "reconnect_needed", "superseded"
     busy_count: int = 0
     added: int = 0
     removed: int = 0
